@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the tests and the sandbox need: Debian packages (when root) and the Python venv.
+set -euo pipefail
+. "$(dirname "$0")/lib/env.sh"
+DEBS=(qemu-system-x86 qemu-utils debootstrap openssh-client openssl e2fsprogs dpkg-dev git rsync)
+missing=()
+for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "apt-get install ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    die "missing Debian packages (run as root or install them): ${missing[*]}"
+  fi
+fi
+if [ ! -x "$VENV/bin/ansible-playbook" ] || [ "$REPO/tests/requirements.txt" -nt "$VENV/.installed" ]; then
+  log "creating $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r "$REPO/tests/requirements.txt"
+  touch "$VENV/.installed"
+fi
+log "ansible $("$VENV/bin/ansible" --version | head -1)"
