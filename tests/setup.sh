@@ -17,8 +17,8 @@ fi
 if [ ! -x "$VENV/bin/ansible-playbook" ] || [ "$REPO/tests/requirements.txt" -nt "$VENV/.installed" ]; then
   log "creating $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -r "$REPO/tests/requirements.txt"
+  "$VENV/bin/pip" install -q --upgrade pip 2> >(grep -v "is ignored" >&2)
+  "$VENV/bin/pip" install -q -r "$REPO/tests/requirements.txt" 2> >(grep -v "is ignored" >&2)
   touch "$VENV/.installed"
 fi
 log "ansible $("$VENV/bin/ansible" --version | head -1)"
