@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: every tier in order, time per tier, a summary, non-zero if any tier failed.
+# Usage: tests/run.sh [tier ...]     (default: all tiers)
+set -uo pipefail
+. "$(dirname "$0")/lib/env.sh"
+ALL_TIERS=(unit sanity policy role-static guest adversarial)
+tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
+declare -a summary=()
+failed=0
+for tier in "${tiers[@]}"; do
+  script="$REPO/tests/tiers/$tier.sh"
+  if [ ! -f "$script" ]; then
+    summary+=("$(printf '%-12s %6s  %s' "$tier" "-" "MISSING (no $script)")"); failed=1; continue
+  fi
+  printf '\n===== tier %s =====\n' "$tier" >&2
+  start=$SECONDS
+  TIER=$tier TIER_START=$SECONDS bash "$script"; rc=$?
+  took=$(( SECONDS - start ))
+  if [ $rc -eq 0 ]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
+  summary+=("$(printf '%-12s %5ss  %s' "$tier" "$took" "$verdict")")
+done
+printf '\n===== summary =====\n' >&2
+printf '%s\n' "${summary[@]}" >&2
+exit $failed
