@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EFS file system policy calls: retries on throttling, errors as EfsApiError, waiting."""
+
+from __future__ import annotations
+
+import json
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing SDK itself.
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# EFS throttles with ThrottlingException, which AWSRetry does not retry unless told to.
+RETRY_ERROR_CODES = ["ThrottlingException"]
+RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_ERROR_CODES)
+
+
+class EfsApiError(Exception):
+    """A failed EFS call with the service's error code and message."""
+
+    def __init__(self, operation, code, message):
+        super().__init__(f"{operation} failed: {code}: {message}")
+        self.operation = operation
+        self.code = code
+        self.message = message
+
+
+class WaitTimeout(Exception):
+    pass
+
+
+def efs_client(module):
+    """An EFS client whose calls retry throttling when called with aws_retry=True."""
+    return module.client("efs", retry_decorator=RETRY_DECORATOR)
+
+
+def _call(client, operation, method, **kwargs):
+    try:
+        return getattr(client, method)(aws_retry=True, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        error = e.response.get("Error", {})
+        raise EfsApiError(operation, error.get("Code", "Unknown"), error.get("Message", str(e))) from None
+    except botocore.exceptions.BotoCoreError as e:
+        raise EfsApiError(operation, type(e).__name__, str(e)) from None
+
+
+def describe_policy_text(client, file_system_id):
+    """The policy text as the service returns it, or None when the file system has no policy."""
+    try:
+        response = _call(client, "DescribeFileSystemPolicy", "describe_file_system_policy", FileSystemId=file_system_id)
+    except EfsApiError as e:
+        if e.code == "PolicyNotFound":
+            return None
+        raise
+    return response.get("Policy") or None
+
+
+def parse_policy_text(text):
+    """The service's policy text as a dict (None for no policy)."""
+    if text is None:
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise EfsApiError("DescribeFileSystemPolicy", "UnparsablePolicy", f"the service returned a policy that is not JSON: {e}") from None
+    return doc
+
+
+def describe_policy(client, file_system_id):
+    return parse_policy_text(describe_policy_text(client, file_system_id))
+
+
+def put_policy(client, file_system_id, policy_text, bypass_lockout_check=False):
+    response = _call(
+        client, "PutFileSystemPolicy", "put_file_system_policy",
+        FileSystemId=file_system_id, Policy=policy_text, BypassPolicyLockoutSafetyCheck=bool(bypass_lockout_check),
+    )
+    return parse_policy_text(response.get("Policy"))
+
+
+def delete_policy(client, file_system_id):
+    """Delete the policy; True when one was deleted, False when there was none."""
+    try:
+        _call(client, "DeleteFileSystemPolicy", "delete_file_system_policy", FileSystemId=file_system_id)
+    except EfsApiError as e:
+        if e.code == "PolicyNotFound":
+            return False
+        raise
+    return True
+
+
+def wait_for_policy(client, file_system_id, done, timeout, delay=1.0, max_delay=5.0, sleep=time.sleep, clock=time.monotonic):
+    """Poll DescribeFileSystemPolicy until done(policy dict or None) is true.
+
+    Returns (policy, number of polls); raises WaitTimeout after timeout seconds.
+    """
+    deadline = clock() + timeout
+    polls = 0
+    while True:
+        policy = describe_policy(client, file_system_id)
+        polls += 1
+        if done(policy):
+            return policy, polls
+        if clock() + delay > deadline:
+            raise WaitTimeout(f"the service did not return the expected policy within {timeout} seconds ({polls} polls)")
+        sleep(delay)
+        delay = min(delay * 2, max_delay)

@@ -1,0 +1,461 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EFS file system policies as data: presets, grants, merge/purge, canonical form, validation.
+
+Pure functions only (no AWS calls), so every rule here is tested directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import json
+import re
+
+MAX_POLICY_CHARS = 20000
+DEFAULT_VERSION = "2012-10-17"
+KNOWN_VERSIONS = ("2012-10-17", "2008-10-17")
+
+# Every statement this module generates carries a Sid starting with SID_PREFIX; that is how a
+# later run recognises (and may replace) what an earlier run wrote.
+SID_PREFIX = "EfsTransit"
+SID_ALLOW_VIA_MOUNT_TARGET = SID_PREFIX + "AllowViaMountTarget"
+SID_DENY_INSECURE_TRANSPORT = SID_PREFIX + "DenyInsecureTransport"
+SID_GRANT_PREFIX = SID_PREFIX + "Grant"
+
+ACTION_MOUNT = "elasticfilesystem:ClientMount"
+ACTION_WRITE = "elasticfilesystem:ClientWrite"
+ACTION_ROOT = "elasticfilesystem:ClientRootAccess"
+CLIENT_ACTIONS = (ACTION_ROOT, ACTION_WRITE, ACTION_MOUNT)
+_SHORT_ACTIONS = {a.split(":", 1)[1].lower(): a for a in CLIENT_ACTIONS}
+
+PRESETS = ("enforce_in_transit_encryption", "prevent_root_access", "enforce_read_only", "prevent_anonymous_access")
+# Which action of the console's paired Allow each option removes.
+_PRESET_REMOVES = {
+    "prevent_root_access": ACTION_ROOT,
+    "enforce_read_only": ACTION_WRITE,
+    "prevent_anonymous_access": ACTION_MOUNT,
+}
+
+_FS_ID_RE = re.compile(r"^fs-[0-9a-f]{8,40}$")
+_FS_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(fs-[0-9a-f]{8,40})$")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+$")
+_ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
+_ACTION_RE = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
+_EFS_ACTION_RE = re.compile(r"^elasticfilesystem:[A-Za-z*?]+$", re.IGNORECASE)
+
+_TOP_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition")
+
+
+class PolicyError(ValueError):
+    """A policy, option or combination of options that must not reach the API."""
+
+
+# ---------------------------------------------------------------------------
+# Input parsing and validation
+
+def parse_file_system_id(value):
+    """Return (file system id, region from the ARN or None) for an fs- id or a file system ARN."""
+    if not isinstance(value, str) or not value:
+        raise PolicyError("file_system_id must be a file system id (fs-...) or a file system ARN")
+    value = value.strip()
+    if _FS_ID_RE.match(value):
+        return value, None
+    match = _FS_ARN_RE.match(value)
+    if match:
+        return match.group(4), match.group(2)
+    raise PolicyError(
+        f"file_system_id {value!r} is malformed: expected fs- followed by 8 to 40 lower-case hex digits, "
+        "or arn:aws:elasticfilesystem:REGION:ACCOUNT:file-system/fs-..."
+    )
+
+
+def load_policy(value):
+    """Return a policy document (a new dict) from a dict or a JSON string; validate it."""
+    if isinstance(value, (str, bytes)):
+        try:
+            doc = json.loads(value)
+        except ValueError as e:
+            raise PolicyError(f"policy is not valid JSON: {e}") from None
+    else:
+        doc = copy.deepcopy(value)
+    validate_policy(doc)
+    return doc
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def statements_of(doc):
+    """The Statement element as a list (the grammar allows a single object)."""
+    if not doc:
+        return []
+    return [s for s in _as_list(doc.get("Statement", []))]
+
+
+def validate_principal(value, where="principal"):
+    """Accept '*', a 12-digit account id, or an IAM/STS ARN; raise PolicyError naming the value."""
+    if not isinstance(value, str):
+        raise PolicyError(f"{where}: principal must be a string, got {type(value).__name__}")
+    if value == "*" or _ACCOUNT_RE.match(value) or _PRINCIPAL_ARN_RE.match(value):
+        return value
+    raise PolicyError(f"{where}: principal {value!r} is not '*', a 12-digit account id or an IAM ARN (arn:aws:iam::ACCOUNT:...)")
+
+
+def _validate_principal_element(value, where):
+    if value == "*":
+        return
+    if not isinstance(value, dict) or not value:
+        raise PolicyError(f"{where}: Principal must be \"*\" or an object such as {{\"AWS\": \"*\"}}")
+    for kind, ids in value.items():
+        items = _as_list(ids)
+        if not items:
+            raise PolicyError(f"{where}: Principal {kind} is empty")
+        for item in items:
+            if kind == "AWS":
+                validate_principal(item, where)
+            elif not isinstance(item, str) or not item:
+                raise PolicyError(f"{where}: Principal {kind} must hold strings")
+
+
+def validate_policy(doc):
+    """Raise PolicyError naming the first problem of a user-supplied policy document."""
+    if not isinstance(doc, dict):
+        raise PolicyError(f"policy must be a JSON object, not {type(doc).__name__}")
+    unknown = [k for k in doc if k not in _TOP_KEYS]
+    if unknown:
+        raise PolicyError(f"policy has unknown top-level element(s) {', '.join(sorted(unknown))}; allowed: {', '.join(_TOP_KEYS)}")
+    if "Version" in doc and doc["Version"] not in KNOWN_VERSIONS:
+        raise PolicyError(f"policy Version {doc['Version']!r} is not one of {', '.join(KNOWN_VERSIONS)}")
+    if "Id" in doc and not isinstance(doc["Id"], str):
+        raise PolicyError("policy Id must be a string")
+    if "Statement" not in doc:
+        raise PolicyError("policy has no Statement")
+    statements = statements_of(doc)
+    if not statements:
+        raise PolicyError("policy Statement is empty")
+    seen = {}
+    for index, st in enumerate(statements, 1):
+        where = f"policy statement {index}"
+        if not isinstance(st, dict):
+            raise PolicyError(f"{where} must be an object")
+        if "Sid" in st:
+            if not isinstance(st["Sid"], str):
+                raise PolicyError(f"{where}: Sid must be a string")
+            where = f"policy statement {index} (Sid {st['Sid']!r})"
+            if st["Sid"] in seen:
+                raise PolicyError(f"policy uses Sid {st['Sid']!r} twice (statements {seen[st['Sid']]} and {index})")
+            seen[st["Sid"]] = index
+        unknown = [k for k in st if k not in _STATEMENT_KEYS]
+        if unknown:
+            raise PolicyError(f"{where} has unknown element(s) {', '.join(sorted(unknown))}")
+        if st.get("Effect") not in ("Allow", "Deny"):
+            raise PolicyError(f"{where}: Effect must be \"Allow\" or \"Deny\", got {st.get('Effect')!r}")
+        if ("Action" in st) == ("NotAction" in st):
+            raise PolicyError(f"{where} needs exactly one of Action or NotAction")
+        actions = _as_list(st.get("Action", st.get("NotAction")))
+        if not actions:
+            raise PolicyError(f"{where}: Action is empty")
+        for action in actions:
+            if not isinstance(action, str) or not _ACTION_RE.match(action):
+                raise PolicyError(f"{where}: action {action!r} is not \"*\" or service:Name")
+        if ("Principal" in st) == ("NotPrincipal" in st):
+            raise PolicyError(f"{where} needs exactly one of Principal or NotPrincipal (a file system policy is a resource policy)")
+        _validate_principal_element(st.get("Principal", st.get("NotPrincipal")), where)
+        if "Condition" in st:
+            cond = st["Condition"]
+            if not isinstance(cond, dict) or not all(isinstance(v, dict) for v in cond.values()):
+                raise PolicyError(f"{where}: Condition must map operators to objects, e.g. {{\"Bool\": {{\"aws:SecureTransport\": \"true\"}}}}")
+
+
+def normalise_action(name, where="grants"):
+    """ClientMount / clientmount / elasticfilesystem:clientmount -> elasticfilesystem:ClientMount."""
+    if not isinstance(name, str) or not name:
+        raise PolicyError(f"{where}: action must be a non-empty string")
+    short = name.split(":", 1)[1] if name.lower().startswith("elasticfilesystem:") else name
+    if short.lower() in _SHORT_ACTIONS:
+        return _SHORT_ACTIONS[short.lower()]
+    if ":" in name and _EFS_ACTION_RE.match(name):
+        return "elasticfilesystem:" + short
+    raise PolicyError(
+        f"{where}: unknown action {name!r}; use ClientMount, ClientWrite, ClientRootAccess "
+        "or a full elasticfilesystem:Action name"
+    )
+
+
+def canonical_principal_id(value):
+    """The account id for an account's root ARN in any partition, else the value itself."""
+    match = _ROOT_ARN_RE.match(value) if isinstance(value, str) else None
+    return match.group(1) if match else value
+
+
+# ---------------------------------------------------------------------------
+# Building statements
+
+def preset_statements(options):
+    """The console's preconfigured options as statements.
+
+    options maps preset names to True/False/None. Any true option yields the paired Allow (any
+    principal, via a mount target) minus the actions the options remove;
+    enforce_in_transit_encryption adds the Deny of everything without TLS.
+    """
+    enabled = [name for name in PRESETS if options.get(name)]
+    if not enabled:
+        return []
+    removed = {_PRESET_REMOVES[name] for name in enabled if name in _PRESET_REMOVES}
+    statements = []
+    allowed = [a for a in CLIENT_ACTIONS if a not in removed]
+    if allowed:
+        statements.append({
+            "Sid": SID_ALLOW_VIA_MOUNT_TARGET,
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": allowed,
+            "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        })
+    if options.get("enforce_in_transit_encryption"):
+        statements.append({
+            "Sid": SID_DENY_INSECURE_TRANSPORT,
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        })
+    return statements
+
+
+def grant_sid(principal):
+    """Stable Sid for a grant: derived from the principal, so reordering grants changes nothing."""
+    digest = hashlib.sha256(canonical_principal_id(principal).encode("utf-8")).hexdigest()[:10]
+    return f"{SID_GRANT_PREFIX}{digest}"
+
+
+def grant_statements(grants):
+    """One Allow per grant: {principal, actions} with short or full action names."""
+    statements = []
+    seen = {}
+    for index, grant in enumerate(grants or [], 1):
+        where = f"grants[{index - 1}]"
+        if not isinstance(grant, dict):
+            raise PolicyError(f"{where} must be a dict with principal and actions")
+        principal = validate_principal(grant.get("principal"), where)
+        key = canonical_principal_id(principal)
+        if key in seen:
+            raise PolicyError(f"{where}: principal {principal!r} is already granted by grants[{seen[key]}]; list all its actions in one grant")
+        seen[key] = index - 1
+        actions = grant.get("actions")
+        if not actions:
+            raise PolicyError(f"{where}: actions must list at least one action")
+        normalised = []
+        for action in _as_list(actions):
+            full = normalise_action(action, where)
+            if full not in normalised:
+                normalised.append(full)
+        statements.append({
+            "Sid": grant_sid(principal),
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": normalised,
+        })
+    return statements
+
+
+# ---------------------------------------------------------------------------
+# Merge / purge
+
+def is_generated_sid(sid):
+    return isinstance(sid, str) and sid.startswith(SID_PREFIX)
+
+
+def build_desired(current, given, generated, manage_generated, purge):
+    """The policy this task wants, from the current policy (or None), the given one (or None)
+    and the generated preset/grant statements.
+
+    The rule: a statement of the current policy is *managed* by this task when its Sid is the Sid
+    of a statement in the given policy, or when manage_generated is true (presets or grants were
+    specified) and its Sid starts with SID_PREFIX. Managed statements are replaced; all others
+    are kept unless purge is true. A kept statement equal in meaning to a wanted one is not
+    duplicated. Returns (policy, list of the kept current statements).
+    """
+    given_statements = statements_of(given) if given else []
+    if manage_generated:
+        for st in given_statements:
+            if is_generated_sid(st.get("Sid")):
+                raise PolicyError(
+                    f"policy statement Sid {st['Sid']!r} uses the prefix {SID_PREFIX!r} reserved for presets and grants; "
+                    "rename it or drop the preset/grant options"
+                )
+    wanted = [copy.deepcopy(s) for s in given_statements] + [copy.deepcopy(s) for s in generated]
+    sids = {}
+    for st in wanted:
+        sid = st.get("Sid")
+        if sid is not None and sid in sids:
+            raise PolicyError(f"Sid {sid!r} would appear twice in the policy")
+        sids[sid] = True
+
+    kept = []
+    if not purge and current:
+        given_sids = {s.get("Sid") for s in given_statements if s.get("Sid") is not None}
+        wanted_canon = [canonical_statement(s) for s in wanted]
+        for st in statements_of(current):
+            if not isinstance(st, dict):
+                continue
+            sid = st.get("Sid")
+            if sid is not None and (sid in given_sids or (manage_generated and is_generated_sid(sid))):
+                continue
+            if canonical_statement(st) in wanted_canon:
+                continue
+            if sid is not None and sid in sids:
+                # A foreign statement may not keep a Sid the task now uses for something else.
+                raise PolicyError(f"Sid {sid!r} of the current policy would appear twice; give that statement in policy or set purge_statements")
+            kept.append(copy.deepcopy(st))
+
+    doc = {"Version": DEFAULT_VERSION}
+    if given and "Version" in given:
+        doc["Version"] = given["Version"]
+    elif not purge and current and current.get("Version"):
+        doc["Version"] = current["Version"]
+    if given and "Id" in given:
+        doc["Id"] = given["Id"]
+    elif not purge and current and current.get("Id"):
+        doc["Id"] = current["Id"]
+    doc["Statement"] = kept + wanted
+    return doc, kept
+
+
+# ---------------------------------------------------------------------------
+# Canonical form and comparison
+
+def _canon_scalar(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _canon_principal(value):
+    if value == "*":
+        value = {"AWS": "*"}
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for kind, ids in value.items():
+        items = [canonical_principal_id(_canon_scalar(i)) for i in _as_list(ids)]
+        out[kind] = sorted(set(items), key=str)
+    return out
+
+
+def _canon_condition(value):
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for operator, clauses in value.items():
+        if not isinstance(clauses, dict):
+            out[operator] = clauses
+            continue
+        # Condition keys are case-insensitive; Bool/Null values are booleans written as strings.
+        boolean = operator.split(":")[-1].replace("IfExists", "") in ("Bool", "Null")
+        canon = {}
+        for key, values in clauses.items():
+            items = [_canon_scalar(v) for v in _as_list(values)]
+            if boolean:
+                items = [v.lower() if isinstance(v, str) else v for v in items]
+            canon[str(key).lower()] = sorted(set(items), key=str)
+        out[operator] = canon
+    return out
+
+
+def canonical_statement(st):
+    """A statement in a form where equal meaning gives equal data."""
+    if not isinstance(st, dict):
+        return st
+    out = {}
+    for key, value in st.items():
+        if key in ("Principal", "NotPrincipal"):
+            out[key] = _canon_principal(value)
+        elif key in ("Action", "NotAction"):
+            # IAM action names are case-insensitive.
+            out[key] = sorted({str(a).lower() for a in _as_list(value)})
+        elif key in ("Resource", "NotResource"):
+            out[key] = sorted({str(r) for r in _as_list(value)})
+        elif key == "Condition":
+            out[key] = _canon_condition(value)
+        else:
+            out[key] = _canon_scalar(value)
+    return out
+
+
+def canonical_policy(doc):
+    """Canonical form of a whole policy; None for no policy. Statement order does not matter."""
+    if not doc:
+        return None
+    statements = [canonical_statement(s) for s in statements_of(doc)]
+    statements.sort(key=lambda s: json.dumps(s, sort_keys=True))
+    return {
+        "Version": doc.get("Version", "2008-10-17"),
+        "Id": doc.get("Id"),
+        "Statement": statements,
+    }
+
+
+def policies_equal(a, b):
+    return canonical_policy(a) == canonical_policy(b)
+
+
+def serialise(doc):
+    """The text sent to PutFileSystemPolicy (compact: the 20,000-character limit counts it)."""
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def check_size(doc):
+    size = len(serialise(doc))
+    if size > MAX_POLICY_CHARS:
+        raise PolicyError(f"policy is {size} characters once serialised; EFS accepts at most {MAX_POLICY_CHARS}")
+    return size
+
+
+def pretty(doc):
+    """Stable text for diff output."""
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n" if doc else ""
+
+
+# ---------------------------------------------------------------------------
+# Lockout: a policy under which no client can mount
+
+def _matches_mount(actions):
+    return any(fnmatch.fnmatchcase(ACTION_MOUNT.lower(), str(a).lower()) for a in _as_list(actions))
+
+
+def _applies_to_everyone(st):
+    principal = _canon_principal(st.get("Principal"))
+    return isinstance(principal, dict) and "*" in principal.get("AWS", [])
+
+
+def mount_lockout_reason(doc):
+    """Why no NFS client could mount under this policy (without identity-based IAM grants), or None."""
+    allows_mount = False
+    for st in statements_of(doc):
+        if not isinstance(st, dict):
+            continue
+        if "Action" in st:
+            mount = _matches_mount(st["Action"])
+        else:
+            mount = not _matches_mount(st.get("NotAction", []))
+        if not mount:
+            continue
+        if st.get("Effect") == "Deny" and "Principal" in st and _applies_to_everyone(st) and not st.get("Condition"):
+            return f"statement {st.get('Sid', '(no Sid)')!r} denies elasticfilesystem:ClientMount to everyone without a condition"
+        if st.get("Effect") == "Allow":
+            allows_mount = True
+    if not allows_mount:
+        return (
+            "no statement allows elasticfilesystem:ClientMount, and an explicit policy replaces EFS's default "
+            "allow, so only clients granted ClientMount by identity-based IAM policies could mount"
+        )
+    return None
