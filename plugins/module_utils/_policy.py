@@ -310,9 +310,6 @@ def build_desired(current, given, generated, manage_generated, purge):
                 continue
             if canonical_statement(st) in wanted_canon:
                 continue
-            if sid is not None and sid in sids:
-                # A foreign statement may not keep a Sid the task now uses for something else.
-                raise PolicyError(f"Sid {sid!r} of the current policy would appear twice; give that statement in policy or set purge_statements")
             kept.append(copy.deepcopy(st))
 
     doc = {"Version": DEFAULT_VERSION}

@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy as pol
+
+# The example of the EFS documentation (seed), verbatim, including its "VisualEditior0" typo.
+SEED = (
+    '{ "Version": "2012-10-17", "Id": "ExamplePolicy01", "Statement": [ { "Sid": "VisualEditior0", "Effect": "Allow", '
+    '"Principal": { "AWS": "*" }, "Action": [ "elasticfilesystem:ClientRootAccess", "elasticfilesystem:ClientMount", '
+    '"elasticfilesystem:ClientWrite" ], "Condition": { "Bool": { "aws:SecureTransport": "true" } } } ] }'
+)
+
+# A statement some other tool wrote: no preset or grant of ours manages it.
+FOREIGN = {"Sid": "Backup", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/backup"}, "Action": "elasticfilesystem:ClientMount"}
+
+
+def statement_sids(doc):
+    return [s.get("Sid") for s in pol.statements_of(doc)]
+
+
+# ---------------------------------------------------------------------------
+# file system id
+
+@pytest.mark.parametrize("value, expected", [
+    ("fs-12345678", ("fs-12345678", None)),
+    ("fs-0123456789abcdef0", ("fs-0123456789abcdef0", None)),
+    ("arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0", ("fs-0123456789abcdef0", "eu-west-1")),
+    ("arn:aws-cn:elasticfilesystem:cn-north-1:123456789012:file-system/fs-12345678", ("fs-12345678", "cn-north-1")),
+])
+def test_parse_file_system_id_accepts_ids_and_arns(value, expected):
+    assert pol.parse_file_system_id(value) == expected
+
+
+@pytest.mark.parametrize("value", ["fs-1234", "fs-GHIJKLMN", "FS-12345678", "12345678", "", None,
+                                   "arn:aws:s3:::bucket", "arn:aws:elasticfilesystem:us-east-1:123:file-system/fs-12345678"])
+def test_parse_file_system_id_rejects_malformed(value):
+    with pytest.raises(pol.PolicyError, match="file_system_id"):
+        pol.parse_file_system_id(value)
+
+
+# ---------------------------------------------------------------------------
+# loading and validating policies
+
+def test_seed_example_loads_verbatim():
+    doc = pol.load_policy(SEED)
+    assert doc["Id"] == "ExamplePolicy01"
+    assert statement_sids(doc) == ["VisualEditior0"]
+    assert pol.mount_lockout_reason(doc) is None
+
+
+def test_load_policy_copies_dict_input():
+    src = json.loads(SEED)
+    doc = pol.load_policy(src)
+    doc["Statement"][0]["Sid"] = "changed"
+    assert src["Statement"][0]["Sid"] == "VisualEditior0"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ('"text"', "must be a JSON object"),
+    ({"Version": "2012-10-17"}, "no Statement"),
+    ({"Statement": []}, "Statement is empty"),
+    ({"Statement": [{"Effect": "allow", "Principal": "*", "Action": "*"}]}, "Effect must be"),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*"}]}, "exactly one of Action or NotAction"),
+    ({"Statement": [{"Effect": "Allow", "Action": "*"}]}, "exactly one of Principal or NotPrincipal"),
+    ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "*"}]}, "principal 'bob'"),
+    ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "12345"}, "Action": "*"}]}, "12-digit"),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ClientMount"}]}, "service:Name"),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Efect": "Allow"}]}, "unknown element"),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": "x"}]}, "Condition must map"),
+    ({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}, "Extra": 1}, "unknown top-level"),
+    ({"Version": "2020-01-01", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}, "Version"),
+    ({"Statement": [{"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": "*"},
+                    {"Sid": "A", "Effect": "Deny", "Principal": "*", "Action": "*"}]}, "Sid 'A' twice"),
+])
+def test_load_policy_rejects_bad_documents(value, message):
+    with pytest.raises(pol.PolicyError, match=message):
+        pol.load_policy(value)
+
+
+def test_single_statement_object_is_accepted():
+    doc = pol.load_policy({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}})
+    assert len(pol.statements_of(doc)) == 1
+
+
+def test_check_size_limit_counts_serialised_characters():
+    statement = {"Sid": "S", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount"}
+    base = len(pol.serialise({"Statement": [dict(statement, Sid="")]}))
+    fits = {"Statement": [dict(statement, Sid="x" * (pol.MAX_POLICY_CHARS - base))]}
+    assert len(pol.serialise(fits)) == pol.MAX_POLICY_CHARS
+    assert pol.check_size(fits) == pol.MAX_POLICY_CHARS
+    too_big = {"Statement": [dict(statement, Sid="x" * (pol.MAX_POLICY_CHARS - base + 1))]}
+    with pytest.raises(pol.PolicyError, match="20001 characters"):
+        pol.check_size(too_big)
+
+
+# ---------------------------------------------------------------------------
+# canonical form
+
+def test_equal_meaning_different_text_compares_equal():
+    mine = json.loads(SEED)
+    theirs = {
+        "Statement": [{
+            "Condition": {"Bool": {"AWS:SecureTransport": True}},
+            "Action": ["ELASTICFILESYSTEM:clientwrite", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess",
+                       "elasticfilesystem:ClientMount"],
+            "Principal": "*",
+            "Effect": "Allow",
+            "Sid": "VisualEditior0",
+        }],
+        "Id": "ExamplePolicy01",
+        "Version": "2012-10-17",
+    }
+    assert pol.policies_equal(mine, theirs)
+
+
+def test_statement_order_and_one_item_lists_do_not_matter():
+    a = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": ["123456789012"]}, "Action": ["elasticfilesystem:ClientMount"]},
+        {"Sid": "B", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Condition": {"Bool": {"aws:SecureTransport": ["false"]}}},
+    ]}
+    b = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "B", "Effect": "Deny", "Principal": "*", "Action": ["*"], "Condition": {"Bool": {"aws:SecureTransport": "False"}}},
+        {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "elasticfilesystem:ClientMount"},
+    ]}
+    assert pol.policies_equal(a, b)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["Statement"][0].update(Effect="Deny"),
+    lambda d: d["Statement"][0].update(Sid="Other"),
+    lambda d: d["Statement"][0]["Action"].pop(),
+    lambda d: d["Statement"][0]["Condition"]["Bool"].update({"aws:SecureTransport": "false"}),
+    lambda d: d["Statement"][0].update(Principal={"AWS": "123456789012"}),
+    lambda d: d.update(Id="Other"),
+    lambda d: d.pop("Id"),
+    lambda d: d.update(Version="2008-10-17"),
+    lambda d: d["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}),
+])
+def test_real_changes_compare_unequal(change):
+    before = json.loads(SEED)
+    after = json.loads(SEED)
+    change(after)
+    assert not pol.policies_equal(before, after)
+
+
+def test_string_condition_values_keep_their_case():
+    a = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "Ops"}}}]}
+    b = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}}}]}
+    assert not pol.policies_equal(a, b)
+
+
+def test_no_policy_equals_only_no_policy():
+    assert pol.policies_equal(None, None)
+    assert pol.policies_equal(None, {})
+    assert not pol.policies_equal(None, json.loads(SEED))
+
+
+# ---------------------------------------------------------------------------
+# presets
+
+def by_sid(statements):
+    return {s["Sid"]: s for s in statements}
+
+
+def test_enforce_in_transit_generates_console_pair():
+    statements = by_sid(pol.preset_statements({"enforce_in_transit_encryption": True}))
+    assert set(statements) == {pol.SID_ALLOW_VIA_MOUNT_TARGET, pol.SID_DENY_INSECURE_TRANSPORT}
+    allow = statements[pol.SID_ALLOW_VIA_MOUNT_TARGET]
+    assert allow["Effect"] == "Allow"
+    assert set(allow["Action"]) == set(pol.CLIENT_ACTIONS)
+    assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
+    deny = statements[pol.SID_DENY_INSECURE_TRANSPORT]
+    assert (deny["Effect"], deny["Action"], deny["Principal"]) == ("Deny", "*", {"AWS": "*"})
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize("option, removed", [
+    ("prevent_root_access", pol.ACTION_ROOT),
+    ("enforce_read_only", pol.ACTION_WRITE),
+    ("prevent_anonymous_access", pol.ACTION_MOUNT),
+])
+def test_each_option_removes_its_action_without_deny(option, removed):
+    statements = by_sid(pol.preset_statements({option: True}))
+    assert pol.SID_DENY_INSECURE_TRANSPORT not in statements
+    actions = statements[pol.SID_ALLOW_VIA_MOUNT_TARGET]["Action"]
+    assert removed not in actions
+    assert len(actions) == 2
+
+
+def test_all_removals_drop_the_allow():
+    statements = pol.preset_statements({"enforce_in_transit_encryption": True, "prevent_root_access": True,
+                                        "enforce_read_only": True, "prevent_anonymous_access": True})
+    assert statement_sids({"Statement": statements}) == [pol.SID_DENY_INSECURE_TRANSPORT]
+
+
+def test_presets_false_or_unset_generate_nothing():
+    assert pol.preset_statements({}) == []
+    assert pol.preset_statements({name: False for name in pol.PRESETS}) == []
+
+
+def test_preset_statements_are_valid_policy():
+    doc = {"Version": "2012-10-17", "Statement": pol.preset_statements({name: True for name in pol.PRESETS[:3]})}
+    pol.validate_policy(doc)
+
+
+# ---------------------------------------------------------------------------
+# grants
+
+def test_grants_normalise_actions_and_get_stable_sids():
+    grants = [
+        {"principal": "123456789012", "actions": ["clientmount", "elasticfilesystem:clientwrite", "ClientMount"]},
+        {"principal": "arn:aws:iam::210987654321:role/app", "actions": ["ClientRootAccess", "elasticfilesystem:DescribeMountTargets"]},
+    ]
+    statements = pol.grant_statements(grants)
+    assert statements[0]["Action"] == [pol.ACTION_MOUNT, pol.ACTION_WRITE]
+    assert statements[1]["Action"] == [pol.ACTION_ROOT, "elasticfilesystem:DescribeMountTargets"]
+    assert statements[0]["Principal"] == {"AWS": "123456789012"}
+    assert all(s["Sid"].startswith(pol.SID_GRANT_PREFIX) for s in statements)
+    reversed_sids = [s["Sid"] for s in pol.grant_statements(list(reversed(grants)))]
+    assert reversed_sids == [statements[1]["Sid"], statements[0]["Sid"]]
+    assert statements[0]["Sid"] != statements[1]["Sid"]
+
+
+def test_account_and_its_root_arn_share_a_sid():
+    assert pol.grant_sid("123456789012") == pol.grant_sid("arn:aws:iam::123456789012:root")
+
+
+@pytest.mark.parametrize("grants, message", [
+    ([{"principal": "bob", "actions": ["ClientMount"]}], "principal 'bob'"),
+    ([{"principal": "arn:aws:s3:::bucket", "actions": ["ClientMount"]}], "is not"),
+    ([{"principal": "123456789012", "actions": ["ClientFly"]}], "unknown action 'ClientFly'"),
+    ([{"principal": "123456789012", "actions": ["s3:GetObject"]}], "unknown action"),
+    ([{"principal": "123456789012", "actions": []}], "at least one action"),
+    ([{"principal": "123456789012", "actions": ["ClientMount"]},
+      {"principal": "arn:aws:iam::123456789012:root", "actions": ["ClientWrite"]}], "already granted"),
+])
+def test_bad_grants_are_refused(grants, message):
+    with pytest.raises(pol.PolicyError, match=message):
+        pol.grant_statements(grants)
+
+
+def test_star_principal_grant_is_allowed():
+    statements = pol.grant_statements([{"principal": "*", "actions": ["ClientMount"]}])
+    assert statements[0]["Principal"] == {"AWS": "*"}
+
+
+# ---------------------------------------------------------------------------
+# merge / purge
+
+def current_with(*statements, **top):
+    return dict({"Version": "2012-10-17", "Statement": list(statements)}, **top)
+
+
+def test_merge_keeps_foreign_statements_and_replaces_generated_ones():
+    old_allow = {"Sid": pol.SID_ALLOW_VIA_MOUNT_TARGET, "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}
+    current = current_with(FOREIGN, old_allow, Id="Kept")
+    generated = pol.preset_statements({"enforce_in_transit_encryption": True})
+    desired, kept = pol.build_desired(current, None, generated, manage_generated=True, purge=False)
+    assert statement_sids(desired) == ["Backup", pol.SID_ALLOW_VIA_MOUNT_TARGET, pol.SID_DENY_INSECURE_TRANSPORT]
+    assert kept == [FOREIGN]
+    assert desired["Id"] == "Kept"
+    assert by_sid(desired["Statement"])[pol.SID_ALLOW_VIA_MOUNT_TARGET]["Action"] != "elasticfilesystem:ClientMount"
+
+
+def test_purge_drops_foreign_statements_and_id():
+    current = current_with(FOREIGN, Id="Old")
+    generated = pol.preset_statements({"enforce_in_transit_encryption": True})
+    desired, kept = pol.build_desired(current, None, generated, manage_generated=True, purge=True)
+    assert "Backup" not in statement_sids(desired)
+    assert kept == []
+    assert "Id" not in desired
+
+
+def test_given_policy_manages_its_sids_only():
+    current = current_with(FOREIGN, {"Sid": "VisualEditior0", "Effect": "Deny", "Principal": "*", "Action": "*"},
+                           {"Sid": pol.SID_DENY_INSECURE_TRANSPORT, "Effect": "Deny", "Principal": "*", "Action": "*",
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    desired, kept = pol.build_desired(current, pol.load_policy(SEED), [], manage_generated=False, purge=False)
+    # Without presets, statements generated by an earlier run are foreign to this task and kept.
+    assert statement_sids(desired) == ["Backup", pol.SID_DENY_INSECURE_TRANSPORT, "VisualEditior0"]
+    assert by_sid(desired["Statement"])["VisualEditior0"]["Effect"] == "Allow"
+    assert desired["Id"] == "ExamplePolicy01"
+    assert len(kept) == 2
+
+
+def test_presets_false_remove_earlier_generated_statements():
+    current = current_with(FOREIGN, *pol.preset_statements({"enforce_in_transit_encryption": True}))
+    desired, dummy = pol.build_desired(current, None, pol.preset_statements({"enforce_in_transit_encryption": False}),
+                                       manage_generated=True, purge=False)
+    assert statement_sids(desired) == ["Backup"]
+
+
+def test_equal_statement_without_sid_is_not_duplicated():
+    no_sid = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["elasticfilesystem:ClientMount"]}
+    served = {"Action": "elasticfilesystem:clientmount", "Effect": "Allow", "Principal": "*"}
+    desired, kept = pol.build_desired(current_with(served), {"Statement": [no_sid]}, [], manage_generated=False, purge=False)
+    assert len(desired["Statement"]) == 1
+    assert kept == []
+    assert pol.policies_equal(desired, current_with(served))
+
+
+def test_merge_is_idempotent_against_reserialised_result():
+    generated = pol.preset_statements({"enforce_in_transit_encryption": True, "prevent_root_access": True})
+    first, dummy = pol.build_desired(current_with(FOREIGN), None, generated, manage_generated=True, purge=False)
+    # What a service might return: keys reordered, single lists collapsed, statements reversed.
+    served = json.loads(json.dumps(first, sort_keys=True))
+    served["Statement"].reverse()
+    for st in served["Statement"]:
+        if isinstance(st["Action"], list) and len(st["Action"]) == 1:
+            st["Action"] = st["Action"][0]
+    second, dummy = pol.build_desired(served, None, generated, manage_generated=True, purge=False)
+    assert pol.policies_equal(served, second)
+
+
+def test_given_policy_may_not_use_reserved_prefix_with_presets():
+    given = {"Statement": [{"Sid": pol.SID_PREFIX + "Mine", "Effect": "Allow", "Principal": "*", "Action": "*"}]}
+    with pytest.raises(pol.PolicyError, match="reserved"):
+        pol.build_desired(None, given, pol.preset_statements({"prevent_root_access": True}), manage_generated=True, purge=False)
+    desired, dummy = pol.build_desired(None, given, [], manage_generated=False, purge=False)
+    assert statement_sids(desired) == [pol.SID_PREFIX + "Mine"]
+
+
+def test_given_statement_replaces_current_one_with_its_sid():
+    given = {"Statement": [{"Sid": "Backup", "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}]}
+    # Current "Backup" is managed by the given policy: replaced, no error.
+    desired, dummy = pol.build_desired(current_with(FOREIGN), given, [], manage_generated=False, purge=False)
+    assert by_sid(desired["Statement"])["Backup"]["Action"] == "elasticfilesystem:ClientWrite"
+
+
+def test_default_version_and_given_version():
+    desired, dummy = pol.build_desired(None, None, pol.preset_statements({"prevent_root_access": True}), True, False)
+    assert desired["Version"] == pol.DEFAULT_VERSION
+    desired, dummy = pol.build_desired(None, {"Version": "2008-10-17", "Statement": [FOREIGN]}, [], False, False)
+    assert desired["Version"] == "2008-10-17"
+
+
+# ---------------------------------------------------------------------------
+# lockout
+
+def test_deny_only_policy_is_a_lockout():
+    deny_only = {"Statement": pol.preset_statements({"enforce_in_transit_encryption": True, "prevent_root_access": True,
+                                                     "enforce_read_only": True, "prevent_anonymous_access": True})}
+    assert "no statement allows" in pol.mount_lockout_reason(deny_only)
+
+
+def test_anonymous_prevention_with_a_mount_grant_is_fine():
+    statements = pol.preset_statements({"prevent_anonymous_access": True}) + pol.grant_statements(
+        [{"principal": "arn:aws:iam::123456789012:role/app", "actions": ["ClientMount"]}])
+    assert pol.mount_lockout_reason({"Statement": statements}) is None
+    assert pol.mount_lockout_reason({"Statement": pol.preset_statements({"prevent_anonymous_access": True})})
+
+
+@pytest.mark.parametrize("statement, locked", [
+    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:*"}, False),
+    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:Client*"}, False),
+    ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientWrite"}, False),
+    ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientMount"}, True),
+    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}, True),
+])
+def test_mount_detection_understands_wildcards(statement, locked):
+    assert bool(pol.mount_lockout_reason({"Statement": [statement]})) is locked
+
+
+def test_unconditional_deny_of_mount_to_everyone_is_a_lockout():
+    statements = [{"Effect": "Allow", "Principal": "*", "Action": "*"},
+                  {"Sid": "NoMount", "Effect": "Deny", "Principal": {"AWS": ["*"]}, "Action": "elasticfilesystem:ClientMount"}]
+    assert "NoMount" in pol.mount_lockout_reason({"Statement": statements})
+    statements[1]["Condition"] = {"Bool": {"aws:SecureTransport": "false"}}
+    assert pol.mount_lockout_reason({"Statement": statements}) is None
+
+
+def test_build_desired_refuses_duplicate_sids_it_would_write():
+    twice = {"Statement": [FOREIGN, dict(FOREIGN, Effect="Deny")]}
+    with pytest.raises(pol.PolicyError, match="twice"):
+        pol.build_desired(None, twice, [], manage_generated=False, purge=False)
