@@ -1,0 +1,36 @@
+"""Make the stand-in's package importable and give every test a private copy of its paths."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+
+import pytest
+
+SRC = os.path.join(os.path.dirname(__file__), "..", "..", "standin", "src")
+DIST = os.path.join(os.path.dirname(__file__), "..", "..", "standin", "dist")
+sys.path.insert(0, os.path.abspath(SRC))
+
+from efs_standin import common  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture
+def shipped_config():
+    """The efs-utils.conf the package installs."""
+    parser = configparser.ConfigParser()
+    parser.read(os.path.join(DIST, "efs-utils.conf"))
+    return parser
+
+
+@pytest.fixture
+def sandbox_paths(tmp_path, monkeypatch):
+    """State, log and key paths under tmp_path."""
+    state = tmp_path / "run-efs"
+    state.mkdir()
+    logs = tmp_path / "log"
+    logs.mkdir()
+    monkeypatch.setattr(common, "STATE_FILE_DIR", str(state))
+    monkeypatch.setattr(common, "LOG_DIR", str(logs))
+    monkeypatch.setattr(common, "PRIVATE_KEY_FILE", str(tmp_path / "privateKey.pem"))
+    return tmp_path
