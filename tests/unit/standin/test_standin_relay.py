@@ -42,7 +42,7 @@ def test_certificate_and_config_start_a_real_stunnel(shipped_config, sandbox_pat
     try:
         assert mount.wait_for_port(port, tries=40, delay=0.1), proc.stderr.read1() if proc.poll() is not None else "no listener"
         pid_file = os.path.join(state_dir, name + "+", "stunnel.pid")
-        for _ in range(20):
+        for dummy in range(20):
             if os.path.exists(pid_file):
                 break
             time.sleep(0.1)

@@ -28,8 +28,9 @@ def ctx(tmp_path):
     }
 
 
-def render(config, ctx, help_lines=HELP_5, stunnel=True):
-    return mount.render_tunnel_config(*mount.tunnel_config(config, ctx, help_lines, stunnel, environ={}))
+def render(config, ctx, help_lines=None, stunnel=True):
+    lines = HELP_5 if help_lines is None else help_lines
+    return mount.render_tunnel_config(*mount.tunnel_config(config, ctx, lines, stunnel, environ={}))
 
 
 def test_tls_stunnel_config(shipped_config, ctx):

@@ -160,7 +160,7 @@ def pid_alive(pid):
 def run(cmd, error_message, attempts=3):
     """Run an openssl-style command, retrying like the helper; raise HelperError when every attempt fails."""
     err = b""
-    for _ in range(attempts):
+    for dummy in range(attempts):
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True) as proc:
             out, err = proc.communicate()
         if proc.returncode == 0:

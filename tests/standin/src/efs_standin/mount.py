@@ -257,7 +257,7 @@ def dns_name(config, fs_id, options, environ=None, imds=None):
 
 def match_device(config, device, options):
     """fs-id[:/path] or a DNS name resolving to one -> (fs_id, path, az)."""
-    remote, _, path = device.partition(":")
+    remote, dummy, path = device.partition(":")
     path = path or "/"
     if FS_ID_RE.match(remote):
         return remote, path, None
@@ -405,7 +405,7 @@ def efs_proxy_bin():
 def stunnel_help_lines(binary):
     """stunnel prints its option list on stderr for -help."""
     with subprocess.Popen([binary, "-help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True) as proc:
-        _, err = proc.communicate()
+        err = proc.communicate()[1]
     return err.decode("utf-8", "replace").splitlines()
 
 
@@ -603,7 +603,7 @@ def is_nfs_mount(mountpoint):
 
 
 def wait_for_port(port, tries=5, delay=0.05):
-    for _ in range(tries + 1):
+    for dummy in range(tries + 1):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return True
@@ -649,7 +649,7 @@ def run_mount_nfs(config, options, command, name, mountpoint):
         time.sleep(sleep)
     logging.info('Executing: "%s"', " ".join(command))
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True) as proc:
-        _, err = proc.communicate()
+        err = proc.communicate()[1]
     err_text = err.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
         raise Error(err_text, exit_code=proc.returncode,

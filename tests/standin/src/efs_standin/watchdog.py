@@ -27,8 +27,8 @@ DEFAULT_UNMOUNT_COUNT_FOR_CONSISTENCY = 5
 def parse_options(text):
     opts = {}
     for item in text.split(","):
-        key, _, value = item.partition("=")
-        opts[key] = value if _ else None
+        key, sep, value = item.partition("=")
+        opts[key] = value if sep else None
     return opts
 
 
