@@ -70,6 +70,12 @@ options:
     type: str
     choices: [auto, stunnel, efs-proxy]
     default: auto
+  version:
+    description:
+      - The upstream version the host should have (for example C(3.2.0)); the result's
+        RV(efs_utils.version_ok) says whether the installed one is it. Package revisions,
+        epochs and pre-release tails (C(3.2.0-1), C(1:3.2.0), C(3.2.0~rc1)) count as that version.
+    type: str
   check_hostname:
     description:
       - Whether stunnel hostname checking will be on; when unset, read from
@@ -122,6 +128,15 @@ efs_utils:
       description: Installed version as the package database (or C(mount.efs --version)) reports it.
       type: str
       sample: 2.1.0-1
+    version_major:
+      description: Major version as a number, or null.
+      type: int
+      sample: 2
+    version_ok:
+      description:
+        - Whether the installed version is the requested O(version) (any installed version when
+          O(version) is unset; false when nothing is installed).
+      type: bool
     mount_helper:
       description: Path of the mount helper, or null.
       type: str
@@ -215,6 +230,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import (
     ini_bool,
+    version_matches,
+    version_tuple,
     parse_ini,
     parse_package_query,
     parse_stunnel_help,
@@ -270,6 +287,7 @@ def main():
             stunnel_names=dict(type="list", elements="str", default=["stunnel"]),
             watchdog_unit=dict(type="str", default="amazon-efs-mount-watchdog"),
             relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
+            version=dict(type="str"),
             check_hostname=dict(type="bool"),
             ocsp=dict(type="bool"),
         ),
@@ -328,6 +346,8 @@ def main():
             package=params["package_name"],
             package_format=package_format,
             version=version,
+            version_major=(version_tuple(version) or (None,))[0],
+            version_ok=version_matches(version, params["version"]),
             mount_helper=mount_helper,
             watchdog=_first_existing(params["watchdog_paths"]),
             config_path=config_path,
