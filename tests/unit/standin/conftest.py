@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import configparser
 import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -34,3 +36,19 @@ def sandbox_paths(tmp_path, monkeypatch):
     monkeypatch.setattr(common, "LOG_DIR", str(logs))
     monkeypatch.setattr(common, "PRIVATE_KEY_FILE", str(tmp_path / "privateKey.pem"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def _shared_key(tmp_path_factory):
+    """One RSA key for the tests that do not test key generation itself (3072-bit keys are slow)."""
+    path = tmp_path_factory.mktemp("key") / "privateKey.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", str(path), "-pkeyopt", "rsa_keygen_bits:3072"],
+                   check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture
+def preset_key(sandbox_paths, _shared_key):
+    shutil.copy(_shared_key, common.PRIVATE_KEY_FILE)
+    os.chmod(common.PRIVATE_KEY_FILE, 0o400)
+    return common.PRIVATE_KEY_FILE

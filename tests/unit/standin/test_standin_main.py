@@ -110,7 +110,7 @@ def only_state_file():
 
 
 @needs_tools
-def test_tls_stunnel_mount_writes_state_and_starts_the_relay(helper):
+def test_tls_stunnel_mount_writes_state_and_starts_the_relay(helper, preset_key):
     rc = mount.main(["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]])
     assert rc == 0
     name, state = only_state_file()
@@ -136,7 +136,7 @@ def test_tls_stunnel_mount_writes_state_and_starts_the_relay(helper):
 
 
 @needs_tools
-def test_failed_mount_keeps_relay_and_state_like_the_real_helper(helper, capsys, monkeypatch):
+def test_failed_mount_keeps_relay_and_state_like_the_real_helper(helper, preset_key, capsys, monkeypatch):
     monkeypatch.setenv("STANDIN_TEST_MOUNT_RC", "32")
     rc = mount.main(["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]])
     assert rc == 32

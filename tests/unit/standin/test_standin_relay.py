@@ -58,3 +58,21 @@ def test_certificate_and_config_start_a_real_stunnel(shipped_config, sandbox_pat
     assert not os.path.exists(os.path.join(state_dir, common.KEY_LOCK_NAME))
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_watchdog_renews_an_old_certificate(shipped_config, preset_key):
+    from efs_standin import watchdog  # pylint: disable=import-outside-toplevel
+
+    state_dir = common.STATE_FILE_DIR
+    name = "fs-12345678.mnt.efs.20999"
+    created = common.create_certificate(shipped_config, name + "+", "host", "fs-12345678", state_dir)
+    state = {"pid": None, "cmd": ["x"], "files": [], "mountpoint": "/mnt/efs", "mountStateDir": name + "+", "commonName": "host",
+             "region": "us-east-1", "certificateCreationTime": created, "fsId": "fs-12345678",
+             "certificate": os.path.join(state_dir, name + "+", "certificate.pem")}
+    common.write_json(os.path.join(state_dir, name), state)
+    assert not watchdog.renew_certificate(shipped_config, dict(state), state_dir, name)
+    state["certificateCreationTime"] = "000101000000Z"
+    assert watchdog.renew_certificate(shipped_config, state, state_dir, name)
+    assert state["certificateCreationTime"] != "000101000000Z"
+    with open(os.path.join(state_dir, name), encoding="utf-8") as handle:
+        assert handle.read().count(state["certificateCreationTime"]) == 1

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from efs_standin import watchdog
+from efs_standin import common, watchdog
 
 MOUNTS = (
     "127.0.0.1:/ /mnt/efs nfs4 rw,vers=4.1,rsize=1048576,hard,proto=tcp,port=20529,timeo=600,addr=127.0.0.1 0 0\n"
@@ -20,6 +20,15 @@ MOUNTS = (
 )
 # A stand-in relay: its argv names stunnel, so the watchdog treats it as one.
 FAKE_RELAY = [sys.executable, "-c", "import time; time.sleep(60)", "stunnel"]
+
+
+def exec_done(pid):
+    """/proc/PID/cmdline is briefly empty right after a vfork+exec; wait until it shows the new argv."""
+    for dummy in range(100):
+        if "stunnel" in common.process_cmdline(pid):
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def test_local_nfs_mounts_keys_and_filter():
@@ -72,6 +81,7 @@ def test_dead_relay_of_a_live_mount_is_restarted(shipped_config, tmp_path, mount
     assert len(children) == 1
     assert state["pid"] == children[0].pid
     assert state["unmount_count"] == 0
+    assert exec_done(state["pid"])
     assert watchdog.tunnel_running(state["pid"], path.name, str(state_dir))
     # a second poll leaves a running relay alone
     watchdog.check_mounts(shipped_config, children, 30, 5, str(state_dir), mounts_file)
@@ -81,6 +91,7 @@ def test_dead_relay_of_a_live_mount_is_restarted(shipped_config, tmp_path, mount
 def test_pid_file_mismatch_means_not_running(tmp_path, children):
     proc = watchdog.subprocess.Popen(FAKE_RELAY)
     children.append(proc)
+    assert exec_done(proc.pid)
     (tmp_path / "fs-1.mnt.efs.20529+").mkdir()
     (tmp_path / "fs-1.mnt.efs.20529+" / "stunnel.pid").write_text("%d\n" % proc.pid)
     assert watchdog.tunnel_running(proc.pid, "fs-1.mnt.efs.20529", str(tmp_path))
@@ -94,6 +105,7 @@ def test_unmounted_mount_is_counted_marked_then_retired(shipped_config, tmp_path
     state_dir.mkdir()
     relay = watchdog.subprocess.Popen(FAKE_RELAY, start_new_session=True)
     children.append(relay)
+    assert exec_done(relay.pid)
     config = state_dir / "stunnel-config.fs-1.mnt.gone.20600"
     config.write_text("x")
     (state_dir / "fs-1.mnt.gone.20600+").mkdir()
