@@ -193,12 +193,13 @@ def parse_options(value):
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
+    # An empty string (Ansible turns it into ['']) means no options; empty items elsewhere are typos.
+    if items == ['']:
+        return []
     result = []
     for item in items:
         if not isinstance(item, str):
             raise OptionError('options must be strings, got %r' % (item,))
-        if item == '':
-            continue
         for token in item.split(','):
             result.append(parse_token(token))
     return result

@@ -25,7 +25,7 @@ description:
   - A failed mount returns the helper's message and the tail of the helper's log, and puts fstab back as it was.
   - The module runs on the client host and needs no AWS SDK.
 author:
-  - aws_efs.transit contributors
+  - aws_efs.transit contributors (@aws-efs)
 options:
   file_system_id:
     description: The EFS file system id, C(fs-) followed by 8 or 17 lowercase hex digits.
@@ -144,10 +144,14 @@ requirements:
   - amazon-efs-utils (the EFS mount helper) on the managed host for V(mounted).
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 seealso:
   - name: Encryption of data in transit (Amazon EFS)
@@ -303,7 +307,6 @@ proof:
       description: Why the result is not compliant.
       type: list
       elements: str
-  returned: always
 fstab_changed:
   description: Whether fstab was (or would be) changed.
   returned: always
@@ -332,6 +335,13 @@ expected_relay:
   returned: when the options were built
   type: str
   sample: stunnel
+lingering_relay:
+  description:
+    - The relay that served the path before it was unmounted. It keeps running until
+      C(amazon-efs-mount-watchdog) stops it, about 30 seconds later; the module never kills it.
+  returned: after an unmount
+  type: dict
+  sample: {"pid": 435, "state_file": "fs-12345678.mnt.efs.20529", "relay": "stunnel"}
 mount_log_tail:
   description: The last lines of the helper's log after a failed mount.
   returned: on mount failure
@@ -498,6 +508,16 @@ def plan(state, d, options_text, fstab_text, proof, remediate):
     return result
 
 
+def ensure_mount_point(path):
+    """Create the mount point directory if missing; True when created."""
+    if os.path.isdir(path):
+        return False
+    if os.path.lexists(path):
+        raise OSError('%s exists and is not a directory' % path)
+    os.makedirs(path, 0o755)
+    return True
+
+
 def log_tail(log_dir, lines=20):
     try:
         with open(posixpath.join(log_dir, 'mount.log'), 'rb') as f:
@@ -521,8 +541,9 @@ class Runner(object):
     def mount(self, helper, d, mount_opts):
         if not helper.mount_efs:
             return 127, '', 'amazon-efs-utils is not installed: no mount.efs in %s' % ', '.join(BIN_DIRS)
-        cmd = self._timeout_prefix() + [self.module.get_bin_path('mount', required=True), '-t', 'efs', '-o',
-                                         mo.render(mount_opts), fstab_utils.source_spec(d['fs_id'], d['subpath']), d['path']]
+        mount = self.module.get_bin_path('mount', required=True)
+        source = fstab_utils.source_spec(d['fs_id'], d['subpath'])
+        cmd = self._timeout_prefix() + [mount, '-t', 'efs', '-o', mo.render(mount_opts), source, d['path']]
         return self.module.run_command(cmd, environ_update={'LC_ALL': 'C'})
 
     def unmount(self, path, lazy):
@@ -673,16 +694,18 @@ def main():
             if not still or still[-1]['fstype'] not in _proof.NFS_TYPES:
                 break
         if relay_pid:
+            result['lingering_relay'] = {'pid': relay_pid, 'state_file': proof.get('state_file'), 'relay': proof.get('relay')}
             module.warn('relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the '
                         'unmount (the module never kills a relay)' % (relay_pid, d['path']))
 
     if the_plan['mount']:
-        if not os.path.isdir(d['path']):
-            if os.path.exists(d['path']):
-                undo_fstab()
-                module.fail_json(msg='%s exists and is not a directory' % d['path'], proof=proof, **result)
-            os.makedirs(d['path'], 0o755)
-            result['actions'].append('created directory %s' % d['path'])
+        try:
+            if ensure_mount_point(d['path']):
+                result['actions'].append('created directory %s' % d['path'])
+        except OSError as e:
+            note = undo_fstab()
+            module.fail_json(msg='cannot use %s as a mount point: %s%s' % (d['path'], e, '; %s' % note if note else ''),
+                             proof=proof, **result)
         rc, out, err = runner.mount(helper, d, mo.mount_command_options(options))
         after = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d['path'])
         if rc != 0 or not after:

@@ -194,7 +194,7 @@ def test_locked_update_no_change_does_not_touch_the_file(tmp_path):
     path.write_bytes((FIXTURES / "equivalent_other_order.fstab").read_bytes())
     inode = path.stat().st_ino
     calls = []
-    fs.locked_update(str(path), edit_to_ours, backup=lambda p: calls.append(p))
+    fs.locked_update(str(path), edit_to_ours, backup=calls.append)
     assert path.stat().st_ino == inode and calls == []
 
 
@@ -219,8 +219,9 @@ def test_locked_update_uses_move_and_backup_callables(tmp_path):
 
 def test_locked_update_creates_a_missing_file(tmp_path):
     path = tmp_path / "fstab"
-    before, after, _ = fs.locked_update(str(path), edit_to_ours)
-    assert before is None and path.read_text() == "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+    before, after, backup = fs.locked_update(str(path), edit_to_ours)
+    assert before is None and backup is None and after == path.read_text()
+    assert path.read_text() == "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
 
 
 def test_failed_move_leaves_original_and_no_temp(tmp_path):

@@ -176,8 +176,8 @@ def test_state_file_prefix_of_a_deeper_path_is_not_ours(tmp_path):
     """fs-x.mnt.efs.deeper.20700 starts with fs-x.mnt.efs. but belongs to /mnt/efs/deeper."""
     root = tmp_path / "h"
     shutil.copytree(HOSTS / "v2_stunnel", root)
-    (root / "efs" / "fs-12345678.mnt.efs.deeper.20700").write_text(json.dumps({"pid": 9, "cmd": ["/usr/bin/stunnel", "x"],
-                                                                                "mountpoint": "/mnt/efs/deeper"}))
+    deeper = {"pid": 9, "cmd": ["/usr/bin/stunnel", "x"], "mountpoint": "/mnt/efs/deeper"}
+    (root / "efs" / "fs-12345678.mnt.efs.deeper.20700").write_text(json.dumps(deeper))
     states = pr.read_state_files(str(root / "efs"))
     assert pr.find_own(states, FS_ID, "/mnt/efs", None) == "fs-12345678.mnt.efs.20529"
     del states["fs-12345678.mnt.efs.20529"]
