@@ -299,6 +299,8 @@ def plan_inputs(params):
         pol.check_size(given)
     manage_generated = params.get("grants") is not None or any(params.get(name) is not None for name in pol.PRESETS)
     generated = pol.preset_statements(params) + pol.grant_statements(params.get("grants"))
+    # Conflicts between the given policy and the generated statements need no current policy.
+    pol.build_desired(None, given, generated, manage_generated, True)
     return fs_id, arn_region, given, generated, manage_generated
 
 
@@ -357,6 +359,10 @@ def main():
             api.delete_policy(client, fs_id)
         else:
             api.put_policy(client, fs_id, pol.serialise(desired), params["bypass_policy_lockout_safety_check"])
+    except api.EfsApiError as e:
+        # A refused write changed nothing: report the policy that is still in place.
+        fail_api(e, changed=False, policy=current or {})
+    try:
         if params["wait"]:
             expected = pol.canonical_policy(desired)
             final, dummy = api.wait_for_policy(client, fs_id, lambda p: pol.canonical_policy(p) == expected, params["wait_timeout"])

@@ -54,6 +54,8 @@ def test_arn_region_is_reported():
     ({"policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Sid": "x" * 20001}]}}, "20,000|20000"),
     ({"grants": [{"principal": "someone", "actions": ["ClientMount"]}]}, "principal 'someone'"),
     ({"prevent_root_access": True, "wait_timeout": -1}, "wait_timeout"),
+    ({"prevent_root_access": True, "policy": {"Statement": [{"Sid": "EfsTransitX", "Effect": "Allow", "Principal": "*", "Action": "*"}]}},
+     "reserved"),
 ])
 def test_bad_inputs_fail_before_any_api_call(overrides, message):
     with pytest.raises(pol.PolicyError, match=message):
