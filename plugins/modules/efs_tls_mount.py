@@ -131,7 +131,8 @@ options:
   helper_version:
     description:
       - Version of the installed amazon-efs-utils (for example V(1.36.0) or V(3.2.0)).
-      - By default it is read from the installed helper's files, or from C(mount.efs --version) when they do not say.
+      - By default it is read from the installed helper's files, then from dpkg's status file, and only then from
+        C(mount.efs --version).
       - It decides which version-specific options (C(stunnel), C(region), ...) may be written.
     type: str
 notes:
@@ -363,6 +364,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 PROC_ROOT = _proof.PROC_ROOT
 STATE_DIR = _proof.STATE_DIR
 LOG_DIR = _proof.LOG_DIR
+DPKG_STATUS = '/var/lib/dpkg/status'
 BIN_DIRS = ['/sbin', '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']
 MAX_UNMOUNTS = 8
 
@@ -412,6 +414,23 @@ def version_from_files(mount_efs):
     return None
 
 
+def version_from_dpkg(status_file, package='amazon-efs-utils'):
+    """Installed version of `package` from dpkg's status file (a read, no process)."""
+    try:
+        with open(status_file, 'rb') as f:
+            text = f.read().decode('utf-8', 'replace')
+    except OSError:
+        return None
+    for stanza in text.split('\n\n'):
+        if re.search(r'^Package:\s*%s\s*$' % re.escape(package), stanza, re.M) and \
+                re.search(r'^Status:.*\binstalled\s*$', stanza, re.M):
+            m = re.search(r'^Version:\s*(\S+)', stanza, re.M)
+            if m:
+                # Debian epochs and revisions: 1:3.2.0-1 -> 3.2.0-1 (parse_version stops at the first non-digit).
+                return m.group(1).split(':', 1)[-1]
+    return None
+
+
 class Helper(object):
     """What is installed: mount.efs, efs-proxy and the helper version (asked for lazily)."""
 
@@ -419,7 +438,8 @@ class Helper(object):
         self.module = module
         self.mount_efs = module.get_bin_path('mount.efs', opt_dirs=BIN_DIRS)
         self.efs_proxy = module.get_bin_path('efs-proxy', opt_dirs=BIN_DIRS)
-        self._version_text = module.params['helper_version'] or version_from_files(self.mount_efs)
+        self._version_text = (module.params['helper_version'] or version_from_files(self.mount_efs)
+                              or (version_from_dpkg(DPKG_STATUS) if self.mount_efs else None))
         self._asked = False
 
     def version_text(self, ask=False):
@@ -443,6 +463,9 @@ def desired_options(d, params, helper):
     except mo.OptionError:
         if helper.version() is not None:
             raise
+        if helper.mount_efs is None:
+            raise mo.OptionError('amazon-efs-utils is not installed (no mount.efs in %s), so the options it needs are unknown; '
+                                 'install it first or set helper_version' % ', '.join(BIN_DIRS)) from None
         add_stunnel, relay = mo.choose_relay(params['relay'], helper.version(ask=True), efs_proxy)
     opts = build(d, add_stunnel, params['boot'], params['nofail'], helper.version())
     return opts, relay
@@ -604,12 +627,17 @@ def main():
     result = {'changed': False, 'fstab_changed': False, 'mount_changed': False, 'actions': []}
     helper = None
     options = None
+    option_error = None
     if state in ('mounted', 'present', 'audited'):
         helper = Helper(module)
         try:
             options, relay = desired_options(d, p, helper)
         except mo.OptionError as e:
-            module.fail_json(msg=str(e), **result)
+            if state != 'audited':
+                module.fail_json(msg=str(e), **result)
+            # An audit reports what it cannot judge instead of failing.
+            options, relay = None, None
+            option_error = str(e)
         result['expected_relay'] = relay
         if helper.version_text():
             result['helper_version'] = helper.version_text()
@@ -621,6 +649,9 @@ def main():
         proof = read_facts(d, d['region'])
     options_text = mo.render(options) if options else ''
     the_plan = plan(state, d, options_text, fstab_text or '', proof, p['remediate'])
+    if option_error:
+        the_plan['reasons'] = [r for r in the_plan['reasons'] if not r.startswith('fstab:')]
+        the_plan['reasons'].insert(0, 'fstab: cannot tell the expected line: %s' % option_error)
 
     if the_plan['fail']:
         finish_proof(proof, state, fstab_text, d['path'], the_plan['reasons'])

@@ -45,6 +45,7 @@ class Host(object):
         self.mount_result = ("v2_stunnel", 0, "", "")   # scenario to become, rc, out, err
         self.version_output = "/sbin/mount.efs Version: 3.2.0\n"
         self.created = []
+        self.dpkg_status = tmp_path / "dpkg-status"
 
     def unmount_path(self, path):
         info = self.root / "proc" / "self" / "mountinfo"
@@ -76,6 +77,7 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "PROC_ROOT", str(host.root / "proc"))
         monkeypatch.setattr(mod, "STATE_DIR", str(host.root / "efs"))
         monkeypatch.setattr(mod, "LOG_DIR", str(host.root / "log"))
+        monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
         monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or False)
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
@@ -112,6 +114,34 @@ def test_version_is_asked_once_when_the_files_do_not_say(tmp_path, run):
     res = run(host)
     assert host.commands == [[str(host.mount_efs), "--version"]]
     assert res["changed"] is False and res["helper_version"] == "3.2.0"
+
+
+DPKG = (b"Package: stunnel4\nStatus: install ok installed\nVersion: 3:5.68-2\n\n"
+        b"Package: amazon-efs-utils\nStatus: install ok installed\nArchitecture: all\nVersion: 3.2.0~standin1\n\n")
+
+
+def test_version_from_dpkg_status_avoids_running_the_helper(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", version=None, fstab=OUR_LINE)
+    host.dpkg_status.write_bytes(DPKG)
+    res = run(host)
+    assert host.commands == [] and res["helper_version"] == "3.2.0~standin1" and res["changed"] is False
+
+
+def test_removed_package_in_dpkg_status_does_not_count(tmp_path):
+    status = tmp_path / "status"
+    status.write_bytes(DPKG.replace(b"install ok installed\nArchitecture", b"deinstall ok config-files\nArchitecture"))
+    assert mod.version_from_dpkg(str(status)) is None
+    status.write_bytes(b"Package: amazon-efs-utils\nStatus: install ok installed\nVersion: 1:1.36.0-1\n")
+    assert mod.version_from_dpkg(str(status)) == "1.36.0-1"
+
+
+def test_version_from_files_reads_v3_layout(tmp_path):
+    (tmp_path / "efs_utils_common").mkdir()
+    (tmp_path / "efs_utils_common" / "constants.py").write_text('import re\nVERSION = "3.2.0"\n')
+    (tmp_path / "mount.efs").write_text("#!/usr/bin/env python3\nfrom efs_utils_common.constants import VERSION\n")
+    assert mod.version_from_files(str(tmp_path / "mount.efs")) == "3.2.0"
+    assert mod.version_from_files(str(tmp_path / "elsewhere" / "mount.efs")) is None
+    assert mod.version_from_files(None) is None
 
 
 def test_efs_proxy_installed_needs_no_version_and_no_stunnel_option(tmp_path, run):
@@ -280,6 +310,19 @@ def test_audit_reports_without_failing_or_changing(tmp_path, run):
     assert any(r.startswith("verify:") for r in res["proof"]["reasons"])
     assert any(r.startswith("fstab:") for r in res["proof"]["reasons"])
     assert host.fstab.read_bytes() == b""
+
+
+def test_audit_without_helper_reports_instead_of_failing(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+    host.bins["mount.efs"] = None
+    res = run(host, state="audited")
+    assert not res.get("failed") and res["proof"]["tls"] is True
+    assert res["proof"]["compliant"] is False
+    assert res["proof"]["reasons"][0].startswith("fstab: cannot tell the expected line: amazon-efs-utils is not installed")
+    failed = run(host, state="present")
+    assert failed["failed"] and "helper_version" in failed["msg"] and host.fstab.read_bytes() == OUR_LINE
+    ok = run(host, state="present", helper_version="3.2.0")
+    assert ok["changed"] is False and host.commands == []
 
 
 def test_audit_of_a_compliant_host(tmp_path, run):
