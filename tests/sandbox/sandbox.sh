@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# The sandbox: Debian guests under qemu, each with a fake EFS mount target, plus the EFS API
+# emulator. See tests/sandbox/README.md.
+#   sandbox.sh up [--guests N] [--release bookworm|trixie]
+#   sandbox.sh down
+#   sandbox.sh ssh HOST [CMD...]
+#   sandbox.sh reboot HOST
+#   sandbox.sh status
+# Environment: SANDBOX_ACCEL=auto|tcg|kvm (auto: use KVM only if a probe boots), SANDBOX_MEM
+# (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+TIER=${TIER:-sandbox}
+TIER_START=${TIER_START:-$SECONDS}
+
+BOOT_TIMEOUT=${SANDBOX_BOOT_TIMEOUT:-420}
+MEM=${SANDBOX_MEM:-512}
+APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 modprobe.blacklist=floppy"
+
+guests() {
+  local d
+  for d in "$SB_STATE"/guest*/; do [ -f "$d/port" ] && basename "$d"; done | sort -V
+}
+
+# --- acceleration -------------------------------------------------------------------------
+# /dev/kvm exists on these machines but a nested KVM guest hangs before printing anything, so
+# KVM is used only when a kernel boots under it within a few seconds. The result is cached per
+# host boot.
+pick_accel() {
+  local img=$1 want=${SANDBOX_ACCEL:-auto} boot_id cache probe
+  case $want in
+    tcg) echo tcg; return ;;
+    kvm) echo kvm; return ;;
+    auto) ;;
+    *) die "SANDBOX_ACCEL must be auto, tcg or kvm" ;;
+  esac
+  if [ ! -w /dev/kvm ]; then echo tcg; return; fi
+  boot_id=$(cat /proc/sys/kernel/random/boot_id)
+  cache="$SB_CACHE/accel.$boot_id"
+  if [ ! -f "$cache" ]; then
+    probe=$(mktemp)
+    log "probing KVM (up to 15s)"
+    timeout 15 qemu-system-x86_64 -accel kvm -cpu host -m 256 -kernel "$img/vmlinuz" \
+      -append "console=ttyS0 panic=-1" -display none -serial "file:$probe" -no-reboot \
+      >/dev/null 2>&1 || true
+    if grep -q "Kernel panic" "$probe"; then echo kvm > "$cache"; else echo tcg > "$cache"; fi
+    rm -f "$probe"
+  fi
+  cat "$cache"
+}
+
+# --- guests -------------------------------------------------------------------------------
+boot_guest() {
+  local name=$1 img=$2 accel=$3 dir="$SB_STATE/$1" port cpu
+  mkdir -p "$dir"
+  rm -f "$dir/disk.qcow2" "$dir/console.log" "$dir/pid"
+  # A fresh overlay per guest: the cached base image stays pristine.
+  qemu-img create -q -f qcow2 -F raw -b "$img/disk.raw" "$dir/disk.qcow2"
+  port=$(sb_free_port)
+  cpu=max
+  [ "$accel" = kvm ] && cpu=host
+  qemu-system-x86_64 -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
+    -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$APPEND" \
+    -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
+    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
+    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+    -display none -serial "file:$dir/console.log" \
+    -monitor "unix:$dir/monitor.sock,server,nowait" \
+    -daemonize -pidfile "$dir/pid" \
+    || die "qemu failed to start $name"
+  echo "$port" > "$dir/port"
+  log "$name: qemu pid $(cat "$dir/pid"), ssh on 127.0.0.1:$port, console $dir/console.log"
+}
+
+# Waits until HOST answers SSH (and, if given, reports a boot id other than OLD_BOOT_ID).
+wait_ssh() {
+  local name=$1 old=${2:-} t0=$SECONDS next=10 pid bid
+  pid=$(cat "$SB_STATE/$name/pid")
+  while :; do
+    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" >&2; die "$name: qemu exited"; }
+    if bid=$(sb_ssh "$name" -o ConnectTimeout=5 cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
+      && [ -n "$bid" ] && [ "$bid" != "$old" ]; then
+      log "$name: SSH up after $(( SECONDS - t0 ))s"
+      return 0
+    fi
+    if [ $(( SECONDS - t0 )) -ge "$BOOT_TIMEOUT" ]; then
+      tail -20 "$SB_STATE/$name/console.log" >&2
+      die "$name: no SSH after ${BOOT_TIMEOUT}s"
+    fi
+    if [ $(( SECONDS - t0 )) -ge "$next" ]; then
+      log "$name: waiting for SSH ($(( SECONDS - t0 ))s)"
+      next=$(( next + 15 ))
+    fi
+    sleep 2
+  done
+}
+
+stop_guest() {
+  local name=$1 dir="$SB_STATE/$1" pid i
+  pid=$(cat "$dir/pid" 2>/dev/null || true)
+  if sb_pid_alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 20); do sb_pid_alive "$pid" || break; sleep 0.25; done
+    sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null || true
+    log "$name: stopped qemu pid $pid"
+  fi
+  rm -rf "$dir"
+}
+
+# Runs a command on every guest at once; fails if any fails.
+on_all_guests() {
+  local g pids=() rc=0 p
+  for g in $(guests); do
+    "$@" "$g" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  return "$rc"
+}
+
+# --- emulator -----------------------------------------------------------------------------
+# tests/emulator/emulator.sh when it exists; otherwise a plain moto server (no /_emulator/
+# controls, no DeleteFileSystemPolicy).
+start_emulator() {
+  local em="$REPO/tests/emulator/emulator.sh" port url i
+  if [ -x "$em" ]; then
+    "$em" start >&2 || die "emulator.sh start failed"
+    url=$("$em" url)
+    echo script > "$SB_STATE/emulator.kind"
+    log "emulator: tests/emulator at $url"
+  else
+    command -v moto_server >/dev/null || die "moto_server not found (is the venv set up?)"
+    port=$(sb_free_port)
+    url="http://127.0.0.1:$port"
+    moto_server -H 127.0.0.1 -p "$port" > "$SB_STATE/moto.log" 2>&1 &
+    echo $! > "$SB_STATE/moto.pid"
+    echo moto > "$SB_STATE/emulator.kind"
+    for i in $(seq 1 60); do
+      curl -fs "$url/moto-api/" >/dev/null 2>&1 && break
+      python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$url/moto-api/" \
+        >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    log "emulator: tests/emulator/emulator.sh not found; plain moto_server pid $(cat "$SB_STATE/moto.pid") at $url"
+  fi
+  echo "$url" > "$SB_STATE/emulator.url"
+}
+
+stop_emulator() {
+  local kind pid
+  kind=$(cat "$SB_STATE/emulator.kind" 2>/dev/null || true)
+  case $kind in
+    script) "$REPO/tests/emulator/emulator.sh" stop >&2 || log "emulator.sh stop failed" ;;
+    moto)
+      pid=$(cat "$SB_STATE/moto.pid" 2>/dev/null || true)
+      if sb_pid_alive "$pid"; then kill "$pid"; log "stopped moto_server pid $pid"; fi
+      rm -f "$SB_STATE/moto.pid" ;;
+  esac
+  rm -f "$SB_STATE/emulator.kind" "$SB_STATE/emulator.url"
+}
+
+# One file system per guest, created in the emulator; writes "guestN fs-id" lines.
+create_file_systems() {
+  local n=$1
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION="$SB_REGION" \
+    python3 - "$(cat "$SB_STATE/emulator.url")" "$n" > "$SB_STATE/filesystems" <<'EOF'
+import sys
+import boto3
+url, n = sys.argv[1], int(sys.argv[2])
+efs = boto3.client("efs", endpoint_url=url)
+for i in range(1, n + 1):
+    fs = efs.create_file_system(CreationToken=f"sandbox-guest{i}", PerformanceMode="generalPurpose",
+                                Encrypted=True, Tags=[{"Key": "Name", "Value": f"sandbox-guest{i}"}])
+    print(f"guest{i} {fs['FileSystemId']}")
+EOF
+  log "file systems: $(tr '\n' ' ' < "$SB_STATE/filesystems")"
+}
+
+# --- mount helper package -----------------------------------------------------------------
+prepare_package() {
+  local out="$SB_STATE/pkg" deb
+  rm -rf "$out"
+  mkdir -p "$out"
+  if [ -n "${EFS_UTILS_DEB:-}" ]; then
+    [ -f "$EFS_UTILS_DEB" ] || die "EFS_UTILS_DEB=$EFS_UTILS_DEB does not exist"
+    cp "$EFS_UTILS_DEB" "$out/"
+    echo "real amazon-efs-utils ($(basename "$EFS_UTILS_DEB"), from EFS_UTILS_DEB)" > "$SB_STATE/helper"
+  elif [ -x "$REPO/tests/standin/build-deb.sh" ]; then
+    "$REPO/tests/standin/build-deb.sh" "$out" >&2 || die "tests/standin/build-deb.sh failed"
+    echo "stand-in amazon-efs-utils (tests/standin, never shipped)" > "$SB_STATE/helper"
+  else
+    echo "none: tests/standin/build-deb.sh does not exist yet and EFS_UTILS_DEB is unset" > "$SB_STATE/helper"
+    log "mount helper: $(cat "$SB_STATE/helper"); efs_client_package_file stays unset"
+    return 0
+  fi
+  deb=$(ls "$out"/*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || die "no .deb produced in $out"
+  echo "$deb" > "$SB_STATE/package_file"
+  log "mount helper: $(cat "$SB_STATE/helper"): $deb"
+}
+
+# --- provisioning -------------------------------------------------------------------------
+provision_guest() {
+  local name=$1 n idx=0 fs args=()
+  # Every guest serves every sandbox file system: 127.0.1.<index> per file system.
+  while read -r _g fs; do
+    idx=$(( idx + 1 ))
+    args+=("$fs:$idx")
+  done < "$SB_STATE/filesystems"
+  n=${name#guest}
+  sb_ssh "$name" "rm -rf /root/sandbox-provision && mkdir -p /root/sandbox-provision/pki"
+  sb_scp_to "$name" /root/sandbox-provision/ "$SANDBOX_DIR"/guest/*
+  sb_scp_to "$name" /root/sandbox-provision/pki/ "$SB_STATE"/pki/*.pem "$SB_STATE"/pki/*.key
+  sb_ssh "$name" "bash /root/sandbox-provision/provision-target.sh --hostname $name --region $SB_REGION ${args[*]}" \
+    > "$SB_STATE/$name/provision.log" 2>&1 \
+    || { tail -20 "$SB_STATE/$name/provision.log" >&2; die "$name: provisioning failed"; }
+  log "$name: mount target provisioned ($n of $(guests | wc -l))"
+}
+
+# --- outputs ------------------------------------------------------------------------------
+write_outputs() {
+  local g fs url pkg ca="$SB_STATE/pki/ca.pem" first_fs port n
+  url=$(cat "$SB_STATE/emulator.url")
+  pkg=$(cat "$SB_STATE/package_file" 2>/dev/null || true)
+  n=$(guests | wc -l)
+  first_fs=$(awk 'NR==1{print $2}' "$SB_STATE/filesystems")
+  {
+    echo "# Written by tests/sandbox/sandbox.sh up; regenerated on every up."
+    echo "all:"
+    echo "  children:"
+    echo "    efs_clients:"
+    echo "      hosts:"
+    for g in $(guests); do
+      port=$(sb_guest_port "$g")
+      fs=$(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems")
+      echo "        $g:"
+      echo "          ansible_host: 127.0.0.1"
+      echo "          ansible_port: $port"
+      echo "          sandbox_file_system_id: $fs"
+      echo "          efs_client_mounts:"
+      echo "            - file_system_id: $fs"
+      echo "              path: /mnt/efs"
+    done
+    echo "      vars:"
+    echo "        ansible_user: root"
+    echo "        ansible_ssh_private_key_file: $SB_KEY"
+    echo "        ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+    echo "        ansible_python_interpreter: /usr/bin/python3"
+    echo "        ansible_pipelining: true"
+  } > "$SB_STATE/inventory.yml"
+  {
+    echo "# Extra vars for playbooks/site.yml (-e @$SB_STATE/vars.yml); written by sandbox.sh up."
+    echo "efs_aws_endpoint_url: $url"
+    echo "efs_policy_file_systems:"
+    while read -r _g fs; do echo "  - file_system_id: $fs"; done < "$SB_STATE/filesystems"
+    echo "efs_client_install_method: file"
+    if [ -n "$pkg" ]; then
+      echo "efs_client_package_file: $pkg"
+    else
+      echo "# efs_client_package_file unset: $(cat "$SB_STATE/helper")"
+    fi
+    echo "efs_client_ca_file: $ca"
+    echo "efs_client_region: $SB_REGION"
+    # Extra vars beat host vars: with one guest the mount list can live here; with several,
+    # each guest mounts its own file system (inventory host vars).
+    if [ "$n" = 1 ]; then
+      echo "efs_client_mounts:"
+      echo "  - file_system_id: $first_fs"
+      echo "    path: /mnt/efs"
+    fi
+    echo "efs_client_report_dir: $SB_STATE/report"
+  } > "$SB_STATE/vars.yml"
+  {
+    echo "# Written by tests/sandbox/sandbox.sh up: . \$BUILD/sandbox/env"
+    echo "export AWS_ACCESS_KEY_ID=testing"
+    echo "export AWS_SECRET_ACCESS_KEY=testing"
+    echo "export AWS_REGION=$SB_REGION"
+    echo "export AWS_DEFAULT_REGION=$SB_REGION"
+    echo "export EFS_EMULATOR_URL=$url"
+    echo "export SANDBOX_INVENTORY=$SB_STATE/inventory.yml"
+    echo "export SANDBOX_VARS=$SB_STATE/vars.yml"
+    echo "export SANDBOX_CA_FILE=$ca"
+    echo "export SANDBOX_FILE_SYSTEMS=\"$(awk '{print $2}' "$SB_STATE/filesystems" | tr '\n' ' ' | sed 's/ $//')\""
+    echo "export SANDBOX_PACKAGE_FILE=\"$pkg\""
+    echo "export SANDBOX_HELPER=\"$(cat "$SB_STATE/helper")\""
+  } > "$SB_STATE/env"
+  mkdir -p "$SB_STATE/report"
+}
+
+# --- commands -----------------------------------------------------------------------------
+cmd_up() {
+  local n=1 release=bookworm img accel g t0=$SECONDS
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --guests) n=$2; shift 2 ;;
+      --release) release=$2; shift 2 ;;
+      *) die "usage: sandbox.sh up [--guests N] [--release bookworm|trixie]" ;;
+    esac
+  done
+  [[ $n =~ ^[1-9][0-9]*$ ]] || die "--guests must be a positive number"
+  if [ -n "$(guests)" ] || [ -f "$SB_STATE/emulator.kind" ]; then
+    log "a sandbox is already up: taking it down first"
+    cmd_down
+  fi
+  trap 'rc=$?; if [ $rc != 0 ]; then log "up failed: tearing down"; cmd_down; fi' EXIT
+  mkdir -p "$SB_STATE"
+  echo "$release" > "$SB_STATE/release"
+
+  img=$(sb_timed "image ($release)" "$SANDBOX_DIR/build-image.sh" --release "$release") || die "image build failed"
+  accel=$(pick_accel "$img")
+  log "qemu accelerator: $accel (override with SANDBOX_ACCEL=tcg|kvm)"
+  local tb=$SECONDS
+  for g in $(seq 1 "$n"); do boot_guest "guest$g" "$img" "$accel"; done
+  # While the guests boot: emulator, file systems, certificates, package.
+  sb_timed "emulator start" start_emulator
+  sb_timed "file systems" create_file_systems "$n"
+  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" $(awk '{print $2}' "$SB_STATE/filesystems") \
+    || die "test PKI failed"
+  sb_timed "mount helper package" prepare_package
+  on_all_guests wait_ssh || die "a guest did not boot"
+  log "boot to SSH ($n guest(s), $accel) took $(( SECONDS - tb ))s"
+  sb_timed "mount target provisioning" on_all_guests provision_guest || die "provisioning failed"
+  write_outputs
+  trap - EXIT
+  log "sandbox up in $(( SECONDS - t0 ))s: $n guest(s), inventory $SB_STATE/inventory.yml, vars $SB_STATE/vars.yml, env $SB_STATE/env"
+  log "mount helper: $(cat "$SB_STATE/helper")"
+}
+
+cmd_down() {
+  local g
+  for g in $(guests); do stop_guest "$g"; done
+  # Directories of guests whose port file never got written (failed boots).
+  for g in "$SB_STATE"/guest*/; do
+    [ -d "$g" ] || continue
+    if [ -f "$g/pid" ] && sb_pid_alive "$(cat "$g/pid")"; then kill "$(cat "$g/pid")" || true; fi
+    rm -rf "$g"
+  done
+  stop_emulator
+  rm -f "$SB_STATE/inventory.yml" "$SB_STATE/vars.yml" "$SB_STATE/env" "$SB_STATE/filesystems"
+  log "sandbox down"
+}
+
+cmd_ssh() {
+  [ $# -ge 1 ] || die "usage: sandbox.sh ssh HOST [CMD...]"
+  local host=$1
+  shift
+  if [ $# -eq 0 ]; then
+    exec ssh "${SB_SSH_OPTS[@]/BatchMode=yes/BatchMode=no}" -t -p "$(sb_guest_port "$host")" root@127.0.0.1
+  fi
+  exec ssh "${SB_SSH_OPTS[@]}" -p "$(sb_guest_port "$host")" root@127.0.0.1 "$@"
+}
+
+cmd_reboot() {
+  [ $# -eq 1 ] || die "usage: sandbox.sh reboot HOST"
+  local host=$1 old t0=$SECONDS
+  old=$(sb_ssh "$host" cat /proc/sys/kernel/random/boot_id) || die "$host: not reachable"
+  sb_ssh "$host" 'systemd-run --on-active=1 systemctl reboot >/dev/null' || die "$host: reboot failed"
+  log "$host: rebooting"
+  wait_ssh "$host" "$old"
+  log "$host: reboot took $(( SECONDS - t0 ))s"
+}
+
+cmd_status() {
+  local g pid state
+  if [ -z "$(guests)" ]; then echo "sandbox: down"; return 0; fi
+  echo "release: $(cat "$SB_STATE/release" 2>/dev/null || echo ?)"
+  echo "emulator: $(cat "$SB_STATE/emulator.url" 2>/dev/null || echo none)"
+  echo "mount helper: $(cat "$SB_STATE/helper" 2>/dev/null || echo ?)"
+  for g in $(guests); do
+    pid=$(cat "$SB_STATE/$g/pid" 2>/dev/null || true)
+    if sb_pid_alive "$pid"; then
+      state=$(sb_ssh "$g" -o ConnectTimeout=5 systemctl is-system-running 2>/dev/null || true)
+      echo "$g: qemu pid $pid, ssh 127.0.0.1:$(sb_guest_port "$g"), system ${state:-unreachable}, fs $(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems" 2>/dev/null)"
+    else
+      echo "$g: qemu not running"
+    fi
+  done
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case $cmd in
+  up) cmd_up "$@" ;;
+  down) cmd_down ;;
+  ssh) cmd_ssh "$@" ;;
+  reboot) cmd_reboot "$@" ;;
+  status) cmd_status ;;
+  *) die "usage: sandbox.sh up [--guests N] [--release R] | down | ssh HOST [CMD] | reboot HOST | status" ;;
+esac
