@@ -19,7 +19,7 @@ description:
   - Each fact is read once; one package query, one C(stunnel -help), one C(systemctl show).
   - Safe on a host where nothing is installed yet; missing pieces are reported as absent.
 author:
-  - aws_efs.transit contributors
+  - aws_efs.transit contributors (@aws-efs)
 options:
   package_name:
     description:

@@ -20,7 +20,7 @@ description:
   - The write is atomic (temporary file and rename) and keeps the file's owner, mode and
     SELinux context.
 author:
-  - aws_efs.transit contributors
+  - aws_efs.transit contributors (@aws-efs)
 options:
   path:
     description: The configuration file.
@@ -28,7 +28,7 @@ options:
     default: /etc/amazon/efs/efs-utils.conf
   settings:
     description:
-      - Sections mapping key names to values, for example C({mount: {region: us-east-1}}).
+      - "Sections mapping key names to values, for example C({mount: {region: us-east-1}})."
       - Booleans are written as C(true)/C(false); a null value leaves that key alone.
       - Values with line breaks or surrounding whitespace are refused.
     type: dict

@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # Test-only: report the given facts as this host's facts, so the role resolves its per-OS
 # variables as it would on that distribution.
 from __future__ import annotations
