@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Count EFS API calls per efs_policy run through the emulator's counters.
 
 For 1, 10 and 100 file systems: a first run (no policy yet), an unchanged re-run, and a changed

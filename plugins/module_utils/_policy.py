@@ -95,7 +95,7 @@ def statements_of(doc):
     """The Statement element as a list (the grammar allows a single object)."""
     if not doc:
         return []
-    return [s for s in _as_list(doc.get("Statement", []))]
+    return _as_list(doc.get("Statement", []))
 
 
 def validate_principal(value, where="principal"):

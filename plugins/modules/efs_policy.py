@@ -16,7 +16,7 @@ description:
     preconfigured options (O(enforce_in_transit_encryption), O(prevent_root_access), O(enforce_read_only),
     O(prevent_anonymous_access)) and extra O(grants), or any combination of these.
   - Idempotent by meaning, not by text. The service re-serialises policies; key order, statement order,
-    V("*") versus V({"AWS": "*"}), a string versus a one-item list, V(true) versus V("true"), the case of action
+    V("*") versus V({"AWS":"*"}), a string versus a one-item list, V(true) versus V("true"), the case of action
     and condition key names and an account id versus its root ARN never cause a change.
   - B(Merge rule.) A statement of the current policy is managed by this task when its C(Sid) is the C(Sid) of a
     statement in O(policy), or, when any preset option or O(grants) is given, when its C(Sid) starts with
@@ -35,7 +35,7 @@ description:
     O(allow_mount_lockout=true).
   - Checks every input before the first API call; a bad input fails with a message naming the problem and writes nothing.
 author:
-  - aws_efs.transit contributors
+  - aws_efs.transit contributors (@aws-efs)
 options:
   file_system_id:
     description:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """moto's server, extended so that EFS file system policies behave like the service.
 
 Stock moto 5.2 lacks DeleteFileSystemPolicy, answers an unknown file system id with HTTP 500,
@@ -326,7 +325,7 @@ class Emulator:
             backend = _backend(region)
             prefix = query.get("token", "emulator")
             ids = []
-            for _ in range(count):
+            for dummy in range(count):
                 token = f"{prefix}-{len(backend.creation_tokens) + 1}"
                 while token in backend.creation_tokens:
                     token += "x"

@@ -117,7 +117,7 @@ def test_lockout_check_can_be_bypassed(efs, fs_id):
 def test_counters_throttling_and_failed_put(efs, fs_id):
     control("calls/reset")
     control("throttle?action=DescribeFileSystemPolicy&count=2")
-    for _ in range(2):
+    for dummy in range(2):
         with pytest.raises(botocore.exceptions.ClientError) as err:
             efs.describe_file_system_policy(FileSystemId=fs_id)
         assert error_code(err) == "ThrottlingException"
