@@ -15,6 +15,9 @@ log "resolve per-OS variables for $(grep -c ': {}' inventory.yml) hosts (one is 
 ansible-playbook -i inventory.yml resolve.yml > "$out/resolve.log" 2>&1 || { tail -40 "$out/resolve.log"; die "resolve.yml"; }
 grep -q 'failed=[1-9]' "$out/resolve.log" && die "resolve.yml had failures"
 
+log "efs_utils_config and efs_client_info on scratch files"
+ansible-playbook -e "role_vars_out=$out" modules.yml > "$out/modules.log" 2>&1 || { tail -40 "$out/modules.log"; die "modules.yml"; }
+
 log "the role in check mode with each distribution's facts"
 EXEC_COUNTER_FILE="$out/check-exec.json" \
   ansible-playbook -i inventory.yml --check -e "role_vars_out=$out" check.yml > "$out/check.log" 2>&1 \
