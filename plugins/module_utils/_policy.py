@@ -46,6 +46,8 @@ _PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+$")
 _ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
 _ACTION_RE = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
 _EFS_ACTION_RE = re.compile(r"^elasticfilesystem:[A-Za-z*?]+$", re.IGNORECASE)
+# The service names statements that have no Sid "efs-statement-<uuid>" (as does the console).
+_SERVICE_SID_RE = re.compile(r"^efs-statement-[0-9A-Fa-f-]+$")
 
 _TOP_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition")
@@ -272,7 +274,7 @@ def is_generated_sid(sid):
     return isinstance(sid, str) and sid.startswith(SID_PREFIX)
 
 
-def build_desired(current, given, generated, manage_generated, purge):
+def build_desired(current, given, generated, manage_generated, purge, fs_id=None):
     """The policy this task wants, from the current policy (or None), the given one (or None)
     and the generated preset/grant statements.
 
@@ -301,14 +303,14 @@ def build_desired(current, given, generated, manage_generated, purge):
     kept = []
     if not purge and current:
         given_sids = {s.get("Sid") for s in given_statements if s.get("Sid") is not None}
-        wanted_canon = [canonical_statement(s) for s in wanted]
+        wanted_canon = [canonical_statement(s, fs_id) for s in wanted]
         for st in statements_of(current):
             if not isinstance(st, dict):
                 continue
             sid = st.get("Sid")
             if sid is not None and (sid in given_sids or (manage_generated and is_generated_sid(sid))):
                 continue
-            if canonical_statement(st) in wanted_canon:
+            if canonical_statement(st, fs_id) in wanted_canon:
                 continue
             kept.append(copy.deepcopy(st))
 
@@ -368,12 +370,26 @@ def _canon_condition(value):
     return out
 
 
-def canonical_statement(st):
-    """A statement in a form where equal meaning gives equal data."""
+def _is_own_arn(resource, fs_id):
+    return bool(fs_id) and re.match(
+        r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:file-system/" + re.escape(fs_id) + "$", str(resource)
+    ) is not None
+
+
+def canonical_statement(st, fs_id=None):
+    """A statement in a form where equal meaning gives equal data.
+
+    The service fills in what a request left out: a Sid "efs-statement-<uuid>" and the file
+    system's own ARN as Resource. Both are dropped here (the latter only when fs_id is known).
+    """
     if not isinstance(st, dict):
         return st
     out = {}
     for key, value in st.items():
+        if key == "Sid" and isinstance(value, str) and _SERVICE_SID_RE.match(value):
+            continue
+        if key == "Resource" and all(_is_own_arn(r, fs_id) for r in _as_list(value)):
+            continue
         if key in ("Principal", "NotPrincipal"):
             out[key] = _canon_principal(value)
         elif key in ("Action", "NotAction"):
@@ -388,21 +404,29 @@ def canonical_statement(st):
     return out
 
 
-def canonical_policy(doc):
-    """Canonical form of a whole policy; None for no policy. Statement order does not matter."""
+def canonical_policy(doc, fs_id=None, ignore_id=False):
+    """Canonical form of a whole policy; None for no policy. Statement order does not matter.
+
+    ignore_id: the caller does not care about Id (the service sets one when a request has none).
+    """
     if not doc:
         return None
-    statements = [canonical_statement(s) for s in statements_of(doc)]
+    statements = [canonical_statement(s, fs_id) for s in statements_of(doc)]
     statements.sort(key=lambda s: json.dumps(s, sort_keys=True))
     return {
         "Version": doc.get("Version", "2008-10-17"),
-        "Id": doc.get("Id"),
+        "Id": None if ignore_id else doc.get("Id"),
         "Statement": statements,
     }
 
 
-def policies_equal(a, b):
-    return canonical_policy(a) == canonical_policy(b)
+def policies_equal(a, b, fs_id=None, ignore_id=False):
+    return canonical_policy(a, fs_id, ignore_id) == canonical_policy(b, fs_id, ignore_id)
+
+
+def policy_satisfied(current, desired, fs_id=None):
+    """Whether the current policy already means what desired asks for (an Id only counts when desired has one)."""
+    return policies_equal(current, desired, fs_id, ignore_id=bool(desired) and "Id" not in desired)
 
 
 def serialise(doc):

@@ -17,7 +17,9 @@ description:
     O(prevent_anonymous_access)) and extra O(grants), or any combination of these.
   - Idempotent by meaning, not by text. The service re-serialises policies; key order, statement order,
     V("*") versus V({"AWS":"*"}), a string versus a one-item list, V(true) versus V("true"), the case of action
-    and condition key names and an account id versus its root ARN never cause a change.
+    and condition key names and an account id versus its root ARN never cause a change. Neither does what the
+    service fills in where a request has none, a C(Sid) named C(efs-statement-<uuid>), the file system's own ARN as
+    C(Resource) and an C(Id) (an C(Id) counts only when the task sets one).
   - B(Merge rule.) A statement of the current policy is managed by this task when its C(Sid) is the C(Sid) of a
     statement in O(policy), or, when any preset option or O(grants) is given, when its C(Sid) starts with
     C(EfsTransit) (the prefix of every statement this module generates). Managed statements are replaced by what
@@ -335,7 +337,7 @@ def main():
         desired = None
     else:
         try:
-            desired, kept = pol.build_desired(current, given, generated, manage_generated, params["purge_statements"])
+            desired, kept = pol.build_desired(current, given, generated, manage_generated, params["purge_statements"], fs_id)
             if not pol.statements_of(desired):
                 raise pol.PolicyError("the resulting policy has no statements; use state=absent to remove the policy")
             pol.check_size(desired)
@@ -346,7 +348,7 @@ def main():
             module.fail_json(msg=str(e), **result)
         result["kept_statements"] = [s.get("Sid") for s in kept]
 
-    changed = not pol.policies_equal(current, desired)
+    changed = not pol.policy_satisfied(current, desired, fs_id)
     result["changed"] = changed
     result["policy"] = (desired if changed else current) or {}
     if module._diff:
@@ -364,8 +366,7 @@ def main():
         fail_api(e, changed=False, policy=current or {})
     try:
         if params["wait"]:
-            expected = pol.canonical_policy(desired)
-            final, dummy = api.wait_for_policy(client, fs_id, lambda p: pol.canonical_policy(p) == expected, params["wait_timeout"])
+            final, dummy = api.wait_for_policy(client, fs_id, lambda p: pol.policy_satisfied(p, desired, fs_id), params["wait_timeout"])
             result["policy"] = final or {}
     except api.EfsApiError as e:
         fail_api(e)

@@ -9,7 +9,8 @@ accepts any text as a policy and returns it byte for byte. This wrapper adds (se
   has a statement whose Effect is not Allow/Deny, is over 20,000 characters, or (without
   BypassPolicyLockoutSafetyCheck) denies every principal every action without a condition;
 - the policy stored re-serialised as the service does: other key order and spacing, "*" principal
-  as {"AWS": "*"}, one-item lists as strings, account ids as root ARNs, booleans as strings;
+  as {"AWS": "*"}, one-item lists as strings, account ids as root ARNs, booleans as strings, and
+  an Id, Sids (efs-statement-<uuid>) and Resource (the file system ARN) filled in where missing;
 - test-control endpoints under /_emulator/ (call counts, reset, throttling and failure
   injection, stale reads, file system creation, raw policy access).
 
@@ -25,6 +26,7 @@ import re
 import signal
 import sys
 import threading
+import uuid
 from urllib.parse import parse_qs
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -93,16 +95,22 @@ def _root_arn(principal):
     return f"arn:aws:iam::{principal}:root" if isinstance(principal, str) and re.match(r"^\d{12}$", principal) else principal
 
 
-def reserialise(doc):
-    """The policy as the service hands it back: same meaning, different text."""
-    out = {}
+def reserialise(doc, fs_arn):
+    """The policy as the service hands it back: same meaning, different text.
+
+    Like the EFS API reference's PutFileSystemPolicy example, it also fills in what the request
+    left out: an Id, a Sid per statement, and the file system's ARN as Resource.
+    """
+    out = {"Id": "1"}
     for key, value in doc.items():
         if key != "Statement":
             out[key] = value
             continue
         statements = []
         for st in _as_list(value):
-            new = {}
+            new = {"Sid": f"efs-statement-{uuid.uuid4()}"}
+            if "Resource" not in st and "NotResource" not in st:
+                new["Resource"] = fs_arn
             for k, v in st.items():
                 if k in ("Principal", "NotPrincipal"):
                     if v == "*":
@@ -189,7 +197,7 @@ def put_file_system_policy(self, file_system_id, policy, bypass_policy_lockout_s
     fs = _file_system(self, file_system_id)
     doc = check_policy(policy, bool(bypass_policy_lockout_safety_check))
     _remember_old(file_system_id, fs.file_system_policy)
-    fs.file_system_policy = reserialise(doc)
+    fs.file_system_policy = reserialise(doc, fs.file_system_arn)
 
 
 def delete_file_system_policy(self, file_system_id):

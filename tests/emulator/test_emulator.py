@@ -65,6 +65,10 @@ def test_reserialisation_collapses_and_expands_like_the_service(efs, fs_id):
     efs.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(policy))
     doc = json.loads(efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"])
     first, second = doc["Statement"]
+    # Filled in where the request had none, as the EFS API reference shows.
+    assert doc["Id"] == "1"
+    assert first["Sid"].startswith("efs-statement-") and first["Sid"] != second["Sid"]
+    assert first["Resource"].endswith(f":file-system/{fs_id}")
     assert first["Principal"] == {"AWS": "*"}
     assert first["Action"] == "elasticfilesystem:ClientMount"
     assert first["Condition"]["Bool"]["aws:SecureTransport"] == "true"

@@ -379,3 +379,44 @@ def test_build_desired_refuses_duplicate_sids_it_would_write():
     twice = {"Statement": [FOREIGN, dict(FOREIGN, Effect="Deny")]}
     with pytest.raises(pol.PolicyError, match="twice"):
         pol.build_desired(None, twice, [], manage_generated=False, purge=False)
+
+
+# What the service fills in (EFS API reference, PutFileSystemPolicy example): Id, Sid, Resource.
+FS_ID = "fs-01234567"
+OWN_ARN = f"arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/{FS_ID}"
+
+
+def served_version(doc):
+    served = json.loads(json.dumps(doc))
+    served.setdefault("Id", "1")
+    for index, st in enumerate(served["Statement"]):
+        st.setdefault("Sid", f"efs-statement-0000000{index}-1111-bbbb-2222-111122224444")
+        st.setdefault("Resource", OWN_ARN)
+    return served
+
+
+def test_what_the_service_fills_in_is_no_change():
+    desired, dummy = pol.build_desired(None, {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}]},
+                                       pol.preset_statements({"enforce_in_transit_encryption": True}), True, False, FS_ID)
+    served = served_version(desired)
+    assert pol.policy_satisfied(served, desired, FS_ID)
+    # Without the file system id the added Resource is a difference; with an Id asked for, so is the Id.
+    assert not pol.policy_satisfied(served, desired)
+    assert not pol.policy_satisfied(served, dict(desired, Id="Mine"), FS_ID)
+    assert pol.policy_satisfied(dict(served, Id="Mine"), dict(desired, Id="Mine"), FS_ID)
+
+
+def test_resource_of_another_file_system_is_a_change():
+    desired = {"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}]}
+    other = json.loads(json.dumps(desired))
+    other["Statement"][0]["Resource"] = OWN_ARN.replace(FS_ID, "fs-76543210")
+    assert not pol.policy_satisfied(other, desired, FS_ID)
+
+
+def test_merge_does_not_duplicate_a_served_statement_without_sid():
+    mine = {"Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}
+    served = served_version({"Version": "2012-10-17", "Statement": [mine]})
+    desired, kept = pol.build_desired(served, {"Statement": [mine]}, [], False, False, FS_ID)
+    assert kept == []
+    assert len(desired["Statement"]) == 1
+    assert pol.policy_satisfied(served, desired, FS_ID)
