@@ -6,6 +6,8 @@ set -uo pipefail
 ALL_TIERS=(unit sanity policy role-static guest adversarial)
 tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
 declare -a summary=()
+# Guests and the emulator never outlive the test run, whatever happens.
+trap 'bash "$REPO/tests/sandbox/sandbox.sh" down >/dev/null 2>&1 || true' EXIT
 failed=0
 for tier in "${tiers[@]}"; do
   script="$REPO/tests/tiers/$tier.sh"
