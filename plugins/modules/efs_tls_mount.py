@@ -646,7 +646,10 @@ def main():
     if state == 'present':
         proof = _proof.empty_proof(d['fs_id'], d['path'])
     else:
-        proof = read_facts(d, d['region'])
+        try:
+            proof = read_facts(d, d['region'])
+        except OSError as e:
+            module.fail_json(msg='cannot read the mount table (%s): this module needs Linux /proc' % e, **result)
     options_text = mo.render(options) if options else ''
     the_plan = plan(state, d, options_text, fstab_text or '', proof, p['remediate'])
     if option_error:

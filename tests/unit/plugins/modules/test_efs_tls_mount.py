@@ -373,3 +373,10 @@ def test_bad_input_never_reaches_fstab(tmp_path, run, params, message):
     res = run(host, **params)
     assert res["failed"] and message in res["msg"]
     assert host.fstab.read_bytes() == FOREIGN and host.commands == []
+
+
+def test_unreadable_mount_table_fails_cleanly(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+    (host.root / "proc" / "self" / "mountinfo").unlink()
+    res = run(host, state="audited")
+    assert res["failed"] and "cannot read the mount table" in res["msg"]
