@@ -16,7 +16,8 @@ TIER_START=${TIER_START:-$SECONDS}
 
 BOOT_TIMEOUT=${SANDBOX_BOOT_TIMEOUT:-420}
 MEM=${SANDBOX_MEM:-512}
-APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 modprobe.blacklist=floppy"
+# Modules that only cost boot time in a headless guest.
+APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 modprobe.blacklist=floppy,parport_pc,ppdev,pcspkr,cfg80211,kvm_amd,kvm_intel,kvm"
 
 guests() {
   local d
@@ -65,7 +66,7 @@ boot_guest() {
     -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
     -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
-    -display none -serial "file:$dir/console.log" \
+    -display none -vga none -parallel none -serial "file:$dir/console.log" \
     -monitor "unix:$dir/monitor.sock,server,nowait" \
     -daemonize -pidfile "$dir/pid" \
     || die "qemu failed to start $name"
@@ -210,7 +211,7 @@ provision_guest() {
   done < "$SB_STATE/filesystems"
   n=${name#guest}
   sb_ssh "$name" "rm -rf /root/sandbox-provision && mkdir -p /root/sandbox-provision/pki"
-  sb_scp_to "$name" /root/sandbox-provision/ "$SANDBOX_DIR"/guest/*
+  sb_scp_to "$name" /root/sandbox-provision/ "$SANDBOX_DIR"/guest/provision-target.sh "$SANDBOX_DIR"/guest/sandbox-target "$SANDBOX_DIR"/guest/sandbox-demux.py
   sb_scp_to "$name" /root/sandbox-provision/pki/ "$SB_STATE"/pki/*.pem "$SB_STATE"/pki/*.key
   sb_ssh "$name" "bash /root/sandbox-provision/provision-target.sh --hostname $name --region $SB_REGION ${args[*]}" \
     > "$SB_STATE/$name/provision.log" 2>&1 \
