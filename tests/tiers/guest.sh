@@ -48,7 +48,7 @@ verify() {
   gssh guest1 "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "port $port is not a stunnel listener"
   gssh guest1 "ss -Htnp state established '( dport = :2049 )'" | grep -q stunnel \
     || die "no stunnel connection to a mount target on 2049"
-  gssh guest1 "grep -E '^$FS:/[[:space:]]+$MNT[[:space:]]+efs[[:space:]]+[^[:space:]]*\\btls\\b' /etc/fstab" >/dev/null \
+  gssh guest1 "grep -E '^${FS}:/[[:space:]]+${MNT}[[:space:]]+efs[[:space:]]+[^[:space:]]*\\btls\\b' /etc/fstab" >/dev/null \
     || die "fstab has no TLS line for $FS at $MNT"
   token="$name-$RANDOM$RANDOM"
   gssh guest1 "echo $token > $MNT/probe-$name && sync && cat /srv/efs/probe-$name" | grep -qx "$token" \
