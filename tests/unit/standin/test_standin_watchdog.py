@@ -139,3 +139,17 @@ def test_forget_dead_pids(tmp_path):
     path = write_state(tmp_path, "fs-1.mnt.efs.20529", pid=os.getpid(), cmd=FAKE_RELAY)
     watchdog.forget_dead_pids(str(tmp_path))
     assert "pid" not in read_state(path)
+
+
+def test_restart_waits_for_the_new_pid_file(tmp_path, children):
+    """Until the new relay writes its pid file the old one names the dead relay; the watchdog must not poll before."""
+    state_dir = tmp_path
+    (state_dir / "fs-1.mnt.efs.20529+").mkdir()
+    pid_file = state_dir / "fs-1.mnt.efs.20529+" / "stunnel.pid"
+    pid_file.write_text("999999999\n")
+    slow_relay = [sys.executable, "-c", "import os, sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('%d\\n' % os.getpid()); "
+                  "time.sleep(60)", str(pid_file), "stunnel"]
+    pid = watchdog.start_tunnel(children, {"cmd": slow_relay}, str(state_dir), "fs-1.mnt.efs.20529")
+    assert pid == children[0].pid
+    assert pid_file.read_text().strip() == str(pid)
+    assert watchdog.tunnel_running(pid, "fs-1.mnt.efs.20529", str(state_dir))

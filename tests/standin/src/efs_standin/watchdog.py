@@ -22,6 +22,7 @@ from efs_standin import common
 
 UNMOUNT_DIFF_TIME = 30
 DEFAULT_UNMOUNT_COUNT_FOR_CONSISTENCY = 5
+PID_FILE_WAIT_SEC = 10
 
 
 def parse_options(text):
@@ -92,7 +93,7 @@ def signal_tunnel(pid, state_file, state_dir, sig):
     return False
 
 
-def start_tunnel(children, state, state_file):
+def start_tunnel(children, state, state_dir, state_file):
     command = state["cmd"]
     logging.info('Starting TLS tunnel: "%s"', " ".join(command))
     name = "efs-proxy" if any("efs-proxy" in part for part in command) else "stunnel"
@@ -108,14 +109,33 @@ def start_tunnel(children, state, state_file):
         return None
     logging.info("Started %s, pid: %d", name, proc.pid)
     children.append(proc)
+    wait_for_pid_file(proc, os.path.join(state_dir, state_file + "+", "stunnel.pid"))
     return proc.pid
+
+
+def wait_for_pid_file(proc, pid_file, timeout=PID_FILE_WAIT_SEC):
+    """Until the new relay has written its pid file (or died), the old pid file still names the dead relay and
+    the next poll would take the new one for dead too and start yet another. On real hardware stunnel writes it
+    within milliseconds; under emulation it can take longer than a poll interval."""
+    if not os.path.isdir(os.path.dirname(pid_file)):
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(pid_file, encoding="utf-8") as handle:
+                if handle.read().strip() == str(proc.pid):
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 def restart_tunnel(children, state, state_dir, state_file):
     if "certificate" in state and not os.path.exists(state["certificate"]):
         logging.error("Cannot restart stunnel because self-signed certificate at %s is missing", state["certificate"])
         return
-    pid = start_tunnel(children, state, state_file)
+    pid = start_tunnel(children, state, state_dir, state_file)
     if pid is None:
         return
     state["pid"] = pid
