@@ -95,17 +95,27 @@ cat > "$ROOT/etc/hosts" <<'EOF'
 127.0.0.1 localhost sandbox
 ::1 localhost ip6-localhost ip6-loopback
 EOF
-# No default route and no DNS: IMDS (169.254.169.254) fails at once with ENETUNREACH, and
-# nothing can leave the guest even if qemu's restrict=on were dropped.
-mkdir -p "$ROOT/etc/systemd/network"
-cat > "$ROOT/etc/systemd/network/10-eth0.network" <<'EOF'
-[Match]
-Name=eth0
+# A static address with no default route and no DNS: IMDS (169.254.169.254) fails at once with
+# ENETUNREACH, and nothing could leave the guest even without qemu's restrict=on. A oneshot unit
+# instead of systemd-networkd: same on every release, and ~10 s faster to start under TCG.
+cat > "$ROOT/etc/systemd/system/sandbox-net.service" <<'EOF'
+[Unit]
+Description=Sandbox static network (10.0.2.15/24, no route, no DNS)
+DefaultDependencies=no
+Wants=network.target
+Requires=sys-subsystem-net-devices-eth0.device
+After=sys-subsystem-net-devices-eth0.device local-fs.target network-pre.target
+Before=network.target network-online.target shutdown.target
+Conflicts=shutdown.target
 
-[Network]
-Address=10.0.2.15/24
-LinkLocalAddressing=no
-IPv6AcceptRA=no
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/sbin/ip addr replace 10.0.2.15/24 dev eth0
+ExecStart=/sbin/ip link set eth0 up
+
+[Install]
+WantedBy=multi-user.target
 EOF
 : > "$ROOT/etc/resolv.conf"
 mkdir -p "$ROOT/root/.ssh"
@@ -124,10 +134,10 @@ cat > "$ROOT/etc/systemd/system.conf.d/sandbox.conf" <<'EOF'
 [Manager]
 DefaultTimeoutStopSec=20s
 EOF
-chroot "$ROOT" systemctl enable systemd-networkd.service serial-getty@ttyS0.service >/dev/null 2>&1
-# Timers that would only burn CPU under TCG; wait-online is pointless with a static address.
+chroot "$ROOT" systemctl enable sandbox-net.service serial-getty@ttyS0.service >/dev/null 2>&1
+# Timers and jobs that would only burn CPU under TCG.
 chroot "$ROOT" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer \
-  e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+  e2scrub_all.timer e2scrub_reap.service fstrim.timer >/dev/null 2>&1 || true
 chroot "$ROOT" passwd -l root >/dev/null
 # MODULES=most makes a 130 MB initrd that TCG takes ~20 s to unpack; the guest needs only these.
 cat > "$ROOT/etc/initramfs-tools/conf.d/sandbox.conf" <<'EOF'
