@@ -17,12 +17,27 @@ MOUNT_TIMEOUT=${ADV_MOUNT_TIMEOUT:-30}
 FAILED=()
 CASE_RC=0
 
-g() { gssh "$H" "$@"; }
+# One multiplexed SSH connection for the many small checks: a fresh handshake with a TCG guest
+# costs seconds. (Options as tests/sandbox/lib.sh's sb_ssh, plus the control socket.)
+. "$REPO/tests/sandbox/lib.sh"
+CTL="$BUILD/sandbox/adv-ssh.ctl"
+g() {
+  ssh "${SB_SSH_OPTS[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=600 \
+    -p "$(sb_guest_port "$H")" root@127.0.0.1 "$@"
+}
+# The relay port the kernel talks to for mount point $1 (empty when not mounted).
+mnt_port() { g "findmnt -rn -M $1 -o OPTIONS 2>/dev/null | tr ',' '\\n' | sed -n 's/^port=//p'" || true; }
+g_close() { ssh -o "ControlPath=$CTL" -O exit root@127.0.0.1 >/dev/null 2>&1 || true; }
 fstab_sum() { g sha256sum /etc/fstab | cut -d' ' -f1; }
 # Every NFS mount in the guest, one "TARGET SOURCE OPTIONS" line each.
 nfs_mounts() { g "findmnt -rn -t nfs,nfs4 -o TARGET,SOURCE,OPTIONS || true"; }
 # play with the sandbox's inventory/vars plus the case's file system and mount point.
-aplay() { local name=$1 book=$2; shift 2; play "adv-$name" "$ADV/$book" -e "fs_id=$FS" "$@"; }
+# Task timings (profile_tasks) go to the log: what each step of a case costs.
+aplay() {
+  local name=$1 book=$2; shift 2
+  ANSIBLE_CALLBACKS_ENABLED="$ANSIBLE_CALLBACKS_ENABLED,ansible.posix.profile_tasks" \
+    play "adv-$name" "$ADV/$book" -e "fs_id=$FS" "$@"
+}
 
 # Every mount of the file system goes first: NFSv4.1 client sharing would otherwise let a new
 # mount ride on an existing (TLS) client and "succeed" without its own tunnel.
@@ -58,16 +73,21 @@ mount_log_lines() { g "cat /var/log/amazon/efs/mount.log 2>/dev/null | wc -l"; }
 
 # --- baseline ---------------------------------------------------------------------------------
 baseline() {
-  # Compliant already (the guest tier ran) -> nothing to do; otherwise converge.
-  if g "dpkg -s amazon-efs-utils >/dev/null 2>&1 && findmnt -rn -M $MNT -o OPTIONS | grep -q port=2" 2>/dev/null; then
-    log "guest already converged (efs-utils installed, $MNT mounted through a relay port)"
+  local port
+  g "mkdir -p /root/adv"
+  tar -C "$ADV/guest" -cf - . | g "tar -C /root/adv -xf -"
+  # Compliant already (the guest tier ran) -> nothing to do; otherwise a clean slate and converge.
+  port=$(mnt_port "$MNT")
+  if [ -n "$port" ] && g "dpkg -s amazon-efs-utils >/dev/null 2>&1 && ss -Hltnp 'sport = :$port' | grep -q stunnel"; then
+    log "guest already converged (efs-utils installed, $MNT on a stunnel relay port)"
   else
+    set_target good >/dev/null
+    g "umount -a -t nfs4,nfs; /root/adv/leftovers clean" >&2
     play adv-converge playbooks/site.yml
     python tests/lib/recap.py "$PLOGS/adv-converge.log" failed=0 unreachable=0
   fi
-  # Helpers for the guest side; the tier ends by putting fstab back.
-  g "rm -rf /root/adv && mkdir -p /root/adv && cp -p /etc/fstab /root/adv/fstab.orig"
-  tar -C "$ADV/guest" -cf - . | g "tar -C /root/adv -xf -"
+  # The tier ends by putting this back (and removing it); kept when a run stopped before that.
+  g "[ -f /root/adv/fstab.orig ] || cp -p /etc/fstab /root/adv/fstab.orig"
 }
 
 # --- 7: injection -------------------------------------------------------------------------------
@@ -125,7 +145,7 @@ assert not rep["compliant"], rep
 print("    report: %s not compliant: %s" % (sys.argv[2], mounts[0]["reasons"][:2]), file=sys.stderr)
 PY
   aplay plain-nfs plain_nfs.yml -e "mnt=$MNT"
-  port=$(g "findmnt -rn -M $MNT -o OPTIONS" | tr ',' '\n' | sed -n 's/^port=//p')
+  port=$(mnt_port "$MNT")
   [ -n "$port" ] && [ "$port" != 12049 ] || die "$MNT is not on a relay port after remediation (port=$port)"
   g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "nothing but stunnel may listen on $port"
   g "cat $MNT/adv-plain" | grep -qx "$token" || die "data written through the plain mount is gone"
@@ -157,8 +177,15 @@ tls_refused() {
   ! grep -q 'Successfully mounted' "$PLOGS/adv-tls-$mode.mount.log" || die "mount.log says it mounted"
   # Why it failed, seen from the target: the client aborted the TLS handshake.
   g "journalctl -u sandbox-target@$FS --since @$since --no-pager -o cat" > "$PLOGS/adv-tls-$mode.target.log"
-  grep -Eiq 'alert|certificate' "$PLOGS/adv-tls-$mode.target.log" \
-    || die "the target saw no TLS alert (see $PLOGS/adv-tls-$mode.target.log)"
+  # untrusted-ca: the client rejects the chain ("unknown ca"); wrong-name: the chain is trusted,
+  # so the alert must be another one (stunnel's checkHost failure).
+  grep -Eiq 'alert' "$PLOGS/adv-tls-$mode.target.log" \
+    || die "the target saw no TLS alert from the client (see $PLOGS/adv-tls-$mode.target.log)"
+  if [ "$mode" = untrusted-ca ]; then
+    grep -qi 'alert unknown ca' "$PLOGS/adv-tls-$mode.target.log" || die "the client did not reject the CA"
+  else
+    ! grep -qi 'alert unknown ca' "$PLOGS/adv-tls-$mode.target.log" || die "the wrong-name certificate's CA was not trusted"
+  fi
   log "target: $(grep -Ei 'alert|certificate' "$PLOGS/adv-tls-$mode.target.log" | tail -1)"
   if [ -n "$writer_line" ]; then
     g "grep -qxF '$writer_line' /etc/fstab" || die "the other writer's line was lost by the rollback"
@@ -181,13 +208,12 @@ case_hostile_fstab() {
   local d="$PLOGS/adv-fstab"
   mkdir -p "$d"
   unmount_all
-  drop_fstab_lines "$MNT"
-  g "cat /etc/fstab" > "$d/base"
+  g "cat /root/adv/fstab.orig" > "$d/base"
   python "$ADV/hostile_fstab.py" make "$d/base" "$FS" "$MNT" > "$d/hostile"
   g "flock /etc/.fstab.efs.lock sh -c 'cat > /etc/fstab.adv && mv /etc/fstab.adv /etc/fstab'" < "$d/hostile"
   cmp -s <(g "cat /etc/fstab") "$d/hostile" || die "could not stage the hostile fstab"
   # The second writer appends under the module's lock until told to stop (guest/fstab-writer).
-  g "rm -f /root/adv/writer.*; nohup /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log </dev/null >/dev/null 2>&1 &"
+  g "rm -f /root/adv/writer.*; nohup /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
   aplay hostile-fstab mount.yml -e "mnt=$MNT"
   g "touch /root/adv/writer.stop; sleep 1; cat /root/adv/writer.log" > "$d/writer.log"
   g "cat /etc/fstab" > "$d/result"
@@ -208,13 +234,14 @@ case_reboot() {
   g "findmnt -rn -M $MNT >/dev/null" || aplay reboot-mount1 mount.yml -e "mnt=$MNT"
   aplay reboot-mount2 mount.yml -e "mnt=$SUB_MNT" -e adv_subpath=/adv-sub
   g "echo $token > $MNT/adv-reboot && echo $token > $SUB_MNT/adv-reboot-sub && sync"
+  g_close
   bash "$SB" reboot "$H"
   mounts="[{\"file_system_id\": \"$FS\", \"path\": \"$MNT\"}, {\"file_system_id\": \"$FS\", \"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}]"
   play adv-reboot-audit playbooks/audit.yml -e "{\"efs_client_mounts\": $mounts}" || rc=$?
   [ "$rc" = 0 ] || die "audit.yml after the reboot: not compliant (rc=$rc)"
   for p in "$MNT" "$SUB_MNT"; do
     g "findmnt -rn -M $p -o FSTYPE,SOURCE" | grep -Eq '^nfs4 127\.0\.0\.1:/' || die "$p is not an nfs4 mount of 127.0.0.1 after the reboot"
-    port=$(g "findmnt -rn -M $p -o OPTIONS" | tr ',' '\n' | sed -n 's/^port=//p')
+    port=$(mnt_port "$p")
     g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "$p: port $port is not a stunnel listener"
     g "grep -h '^accept\|^verify\|^checkHost' /var/run/efs/stunnel-config.*.$port" > "$PLOGS/adv-reboot.$port.conf"
     grep -qx 'verify = 2' "$PLOGS/adv-reboot.$port.conf" && grep -q "^checkHost = $FS\.efs\." "$PLOGS/adv-reboot.$port.conf" \
@@ -255,7 +282,7 @@ restore() {
   set_target good >/dev/null
   cleanup_leftovers >&2 || true
   unmount_all
-  g "cp -p /root/adv/fstab.orig /etc/fstab && rm -f /srv/efs/adv-* && rm -rf /srv/efs/adv-sub && rmdir $SUB_MNT 2>/dev/null; true"
+  g "cp -p /root/adv/fstab.orig /etc/fstab && rm -f /root/adv/fstab.orig /srv/efs/adv-* && rm -rf /srv/efs/adv-sub && rmdir $SUB_MNT 2>/dev/null; true"
   play adv-restore playbooks/site.yml
   python tests/lib/recap.py "$PLOGS/adv-restore.log" failed=0 unreachable=0
   play adv-restore-audit playbooks/audit.yml
@@ -304,6 +331,7 @@ for n in ${ADV_CASES:-7 9 4 3 1 2 6 5 8}; do
 done
 # ADV_RESTORE=0 skips the final converge (for working on one case against a kept guest).
 [ "${ADV_RESTORE:-1}" = 0 ] || case_ "restore: converge + audit" restore
+g_close
 print_phases
 if [ "${#FAILED[@]}" -gt 0 ]; then
   die "failed: ${FAILED[*]}"
