@@ -68,6 +68,8 @@ wait_retired() {
     sleep 3
   done
 }
+# fstab entries (not comments) whose mount point is $1.
+fstab_lines_for() { g "awk -v p='$1' '\$1 !~ /^#/ && \$2 == p' /etc/fstab"; }
 set_target() { g "/usr/local/sbin/sandbox-target $FS $1" >&2; }
 mount_log_lines() { g "cat /var/log/amazon/efs/mount.log 2>/dev/null | wc -l"; }
 
@@ -149,7 +151,7 @@ PY
   [ -n "$port" ] && [ "$port" != 12049 ] || die "$MNT is not on a relay port after remediation (port=$port)"
   g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "nothing but stunnel may listen on $port"
   g "cat $MNT/adv-plain" | grep -qx "$token" || die "data written through the plain mount is gone"
-  [ "$(g "grep -c '[[:space:]]$MNT[[:space:]]' /etc/fstab")" = 1 ] || die "fstab needs exactly one line for $MNT"
+  [ "$(fstab_lines_for "$MNT" | wc -l)" = 1 ] || die "fstab needs exactly one line for $MNT"
 }
 
 # --- 1 and 2: a target the client must not trust -------------------------------------------------
@@ -262,9 +264,9 @@ case_absent() {
   [ -n "${ports// /}" ] || die "no relay ports to watch"
   log "8: grace period ${grace}s, relay ports: $ports"
   # The subpath mount first: it rides on the first mount's client and relay.
-  aplay absent absent.yml -e "{\"adv_paths\": [\"$SUB_MNT\", \"$MNT\"]}"
+  aplay absent absent.yml -e "{\"adv_mounts\": [{\"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}, {\"path\": \"$MNT\"}]}"
   [ -z "$(nfs_mounts)" ] || die "still mounted: $(nfs_mounts)"
-  ! g "grep -E '[[:space:]]($MNT|$SUB_MNT)[[:space:]]' /etc/fstab" || die "fstab still has a line"
+  [ -z "$(fstab_lines_for "$MNT")$(fstab_lines_for "$SUB_MNT")" ] || die "fstab still has a line"
   t0=$SECONDS
   # The watchdog counts a few polls, then waits out the grace period.
   while :; do
