@@ -190,8 +190,8 @@ tls_refused() {
   fi
   log "target: $(grep -Ei 'alert|certificate' "$PLOGS/adv-tls-$mode.target.log" | tail -1)"
   if [ -n "$writer_line" ]; then
-    g "grep -qxF '$writer_line' /etc/fstab" || die "the other writer's line was lost by the rollback"
-    g "grep -vxF '$writer_line' /etc/fstab | sha256sum" | grep -q "^$sum " \
+    g "grep -aqxF '$writer_line' /etc/fstab" || die "the other writer's line was lost by the rollback"
+    g "grep -avxF '$writer_line' /etc/fstab | sha256sum" | grep -q "^$sum " \
       || die "fstab differs from before by more than the other writer's line"
     g "flock /etc/.fstab.efs.lock sed -i '/^# adv-writer /d' /etc/fstab"
   fi
