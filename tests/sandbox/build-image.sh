@@ -25,12 +25,13 @@ MIRROR=${SANDBOX_MIRROR:-http://deb.debian.org/debian}
 DISK_SIZE=${SANDBOX_DISK_SIZE:-4G}
 
 # Guests have no network: everything the mount target, the stand-in and the role need at run
-# time must be here (python3-apt for ansible's apt module; git/make/binutils for source builds).
+# time must be here (python3-apt for ansible's apt module, sudo for become, git/make/binutils
+# for source builds).
 PACKAGES=(
   linux-image-amd64 systemd-sysv udev dbus kmod procps iproute2 netbase
   openssh-server python3 python3-apt ca-certificates openssl
   nfs-kernel-server nfs-common rpcbind stunnel4
-  psmisc lsof less git make binutils
+  psmisc lsof less git make binutils sudo
 )
 
 [ "$(id -u)" = 0 ] || die "build-image.sh needs root (debootstrap, chroot)"
@@ -73,9 +74,9 @@ mkdir -p "$(dirname "$TARBALL")"
 if [ ! -f "$TARBALL" ]; then
   log "downloading $RELEASE packages from $MIRROR into the debootstrap tarball (~1-2 min)"
   sb_timed "debootstrap download" logged_to "$WORK/dl.log" \
-    debootstrap --variant=minbase --include="$pkg_list" --make-tarball="$TARBALL.part" \
+    debootstrap --variant=minbase --include="$pkg_list" --make-tarball="$WORK/base.tgz" \
     "$RELEASE" "$WORK/dl" "$MIRROR" || die "debootstrap --make-tarball failed"
-  mv "$TARBALL.part" "$TARBALL"
+  mv "$WORK/base.tgz" "$TARBALL"
   rm -rf "$WORK/dl"
 else
   log "debootstrap tarball cached ($TARBALL)"
@@ -164,9 +165,9 @@ touch "$WORK/out/.complete"
 mkdir -p "$(dirname "$IMG")"
 rm -rf "$IMG"
 mv "$WORK/out" "$IMG"
-# Older images of this release are unreachable now (their inputs changed): free the space.
-for old in "$SB_CACHE/images/$RELEASE"-*; do
-  [ "$old" = "$IMG" ] || rm -rf "$old"
-done
+# The cache is shared by every checkout on this machine, whose scripts may differ: only drop
+# images nobody has used for a week (sandbox.sh touches .complete on every boot).
+find "$SB_CACHE/images" -mindepth 2 -maxdepth 2 -name .complete -mtime +7 -printf '%h\n' 2>/dev/null \
+  | while read -r old; do rm -rf "$old"; done
 log "image $RELEASE-$img_hash built in $(( SECONDS - T0 ))s ($IMG)"
 echo "$IMG"
