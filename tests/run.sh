@@ -3,6 +3,7 @@
 # Usage: tests/run.sh [tier ...]     (default: all tiers)
 set -uo pipefail
 . "$(dirname "$0")/lib/env.sh"
+[ -x "$VENV/bin/ansible-playbook" ] || die "no venv at $VENV: run tests/setup.sh first (or set AWS_EFS_TRANSIT_VENV)"
 ALL_TIERS=(unit sanity policy role-static guest adversarial)
 tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
 declare -a summary=()
