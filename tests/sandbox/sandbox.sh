@@ -196,7 +196,7 @@ EOF
 # --- mount helper package -----------------------------------------------------------------
 prepare_package() {
   local out="$SB_STATE/pkg" deb
-  rm -rf "$out"
+  rm -rf "$out" "$SB_STATE/package_file"
   mkdir -p "$out"
   if [ -n "${EFS_UTILS_DEB:-}" ]; then
     [ -f "$EFS_UTILS_DEB" ] || die "EFS_UTILS_DEB=$EFS_UTILS_DEB does not exist"
