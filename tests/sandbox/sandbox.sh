@@ -91,14 +91,14 @@ wait_ssh() {
   local name=$1 old=${2:-} t0=$SECONDS next=10 pid bid
   pid=$(cat "$SB_STATE/$name/supervisor.pid")
   while :; do
-    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
+    sb_pid_alive "$pid" || { tail -n 20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
     if bid=$(sb_ssh "$name" cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
       && [ -n "$bid" ] && [ "$bid" != "$old" ]; then
       log "$name: SSH up after $(( SECONDS - t0 ))s"
       return 0
     fi
     if [ $(( SECONDS - t0 )) -ge "$BOOT_TIMEOUT" ]; then
-      tail -20 "$SB_STATE/$name/console.log" >&2
+      tail -n 20 "$SB_STATE/$name/console.log" >&2
       die "$name: no SSH after ${BOOT_TIMEOUT}s"
     fi
     if [ $(( SECONDS - t0 )) -ge "$next" ]; then
@@ -115,12 +115,19 @@ stop_guest() {
   spid=$(cat "$dir/supervisor.pid" 2>/dev/null || true)
   pid=$(cat "$dir/pid" 2>/dev/null || true)
   sb_ssh_close "$name"
-  sb_pid_alive "$spid" && kill "$spid" 2>/dev/null
-  sb_pid_alive "$pid" && kill "$pid" 2>/dev/null
+  sb_pid_is "$spid" run-guest.sh || spid=
+  sb_pid_is "$pid" "$dir/disk.qcow2" || pid=
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
   for i in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
-  sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
-  sb_pid_alive "$spid" && kill -9 "$spid" 2>/dev/null
+  sb_pid_is "$pid" "$dir/disk.qcow2" && kill -9 "$pid" 2>/dev/null
+  sb_pid_is "$spid" run-guest.sh && kill -9 "$spid" 2>/dev/null
   log "$name: stopped qemu pid ${pid:-?} and its supervisor ${spid:-?}"
+  # Keep the last run's console for post-mortems; the overlay goes.
+  mkdir -p "$SB_STATE/logs"
+  for f in console.log run-guest.log provision.log; do
+    [ -f "$dir/$f" ] && mv "$dir/$f" "$SB_STATE/logs/$name-$f"
+  done
   rm -rf "$dir"
 }
 
@@ -170,7 +177,7 @@ stop_emulator() {
     script) "$REPO/tests/emulator/emulator.sh" stop >&2 || log "emulator.sh stop failed" ;;
     moto)
       pid=$(cat "$SB_STATE/moto.pid" 2>/dev/null || true)
-      if sb_pid_alive "$pid"; then kill "$pid"; log "stopped moto_server pid $pid"; fi
+      if sb_pid_is "$pid" moto_server; then kill "$pid"; log "stopped moto_server pid $pid"; fi
       rm -f "$SB_STATE/moto.pid" ;;
   esac
   rm -f "$SB_STATE/emulator.kind" "$SB_STATE/emulator.url"
