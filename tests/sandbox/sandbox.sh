@@ -110,7 +110,7 @@ wait_ssh() {
 }
 
 stop_guest() {
-  local name=$1 dir="$SB_STATE/$1" pid spid i
+  local name=$1 dir="$SB_STATE/$1" pid spid
   touch "$dir/stop"
   spid=$(cat "$dir/supervisor.pid" 2>/dev/null || true)
   pid=$(cat "$dir/pid" 2>/dev/null || true)
@@ -119,7 +119,7 @@ stop_guest() {
   sb_pid_is "$pid" "$dir/disk.qcow2" || pid=
   [ -n "$spid" ] && kill "$spid" 2>/dev/null
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  for i in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
+  for _ in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
   sb_pid_is "$pid" "$dir/disk.qcow2" && kill -9 "$pid" 2>/dev/null
   sb_pid_is "$spid" run-guest.sh && kill -9 "$spid" 2>/dev/null
   log "$name: stopped qemu pid ${pid:-?} and its supervisor ${spid:-?}"
@@ -146,7 +146,7 @@ on_all_guests() {
 # tests/emulator/emulator.sh when it exists; otherwise a plain moto server (no /_emulator/
 # controls, no DeleteFileSystemPolicy).
 start_emulator() {
-  local em="$REPO/tests/emulator/emulator.sh" port url i
+  local em="$REPO/tests/emulator/emulator.sh" port url
   if [ -x "$em" ]; then
     "$em" start >&2 || die "emulator.sh start failed"
     url=$("$em" url)
@@ -159,7 +159,7 @@ start_emulator() {
     moto_server -H 127.0.0.1 -p "$port" > "$SB_STATE/moto.log" 2>&1 &
     echo $! > "$SB_STATE/moto.pid"
     echo moto > "$SB_STATE/emulator.kind"
-    for i in $(seq 1 60); do
+    for _ in $(seq 1 60); do
       curl -fs "$url/moto-api/" >/dev/null 2>&1 && break
       python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$url/moto-api/" \
         >/dev/null 2>&1 && break
@@ -343,7 +343,9 @@ cmd_up() {
   # While the guests boot: emulator, file systems, certificates, package.
   sb_timed "emulator start" start_emulator
   sb_timed "file systems" create_file_systems "$n"
-  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" $(awk '{print $2}' "$SB_STATE/filesystems") \
+  local fs_ids
+  mapfile -t fs_ids < <(awk '{print $2}' "$SB_STATE/filesystems")
+  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" "${fs_ids[@]}" \
     || die "test PKI failed"
   sb_timed "mount helper package" prepare_package
   on_all_guests wait_ssh || die "a guest did not boot"
