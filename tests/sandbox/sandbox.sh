@@ -217,7 +217,7 @@ prepare_package() {
     log "mount helper: $(cat "$SB_STATE/helper"); efs_client_package_file stays unset"
     return 0
   fi
-  deb=$(ls "$out"/*.deb 2>/dev/null | head -1)
+  deb=$(find "$out" -maxdepth 1 -name '*.deb' -print -quit)
   [ -n "$deb" ] || die "no .deb produced in $out"
   echo "$deb" > "$SB_STATE/package_file"
   log "mount helper: $(cat "$SB_STATE/helper"): $deb"
