@@ -20,7 +20,9 @@ MEM=${SANDBOX_MEM:-512}
 # Under TCG the kernel's crypto self-tests alone took ~25 s (soft lockups in modprobe), and
 # the blacklisted modules only cost boot time in a headless guest.
 APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 cryptomgr.notests mitigations=off"
-APPEND+=" modprobe.blacklist=floppy,parport_pc,ppdev,pcspkr,cfg80211,kvm_amd,kvm_intel,kvm"
+APPEND+=" modprobe.blacklist=floppy,parport_pc,ppdev,pcspkr,cfg80211,kvm_amd,kvm_intel,kvm,joydev,serio_raw"
+# CPU-feature crypto drivers that udev loads for -cpu max; userspace TLS does not use them.
+APPEND+=",aesni_intel,ghash_clmulni_intel,polyval_clmulni,sha1_ssse3,sha256_ssse3,sha512_ssse3,crc32_pclmul,crct10dif_pclmul"
 
 guests() {
   local d
@@ -65,26 +67,32 @@ boot_guest() {
   port=$(sb_free_port)
   cpu=max
   [ "$accel" = kvm ] && cpu=host
-  qemu-system-x86_64 -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
+  rm -f "$dir/stop"
+  # Not daemonized: run-guest.sh restarts qemu when the guest reboots. setsid keeps the guest
+  # out of the caller's process group; `down` stops it by pid.
+  setsid "$SANDBOX_DIR/run-guest.sh" "$dir" -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$APPEND" \
     -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
     -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
-    -nodefaults -display none -serial "file:$dir/console.log" \
+    -nodefaults -display none \
+    -chardev "file,id=console,path=$dir/console.log,append=on" -serial chardev:console \
     -monitor "unix:$dir/monitor.sock,server,nowait" \
-    -daemonize -pidfile "$dir/pid" \
-    || die "qemu failed to start $name"
+    </dev/null >"$dir/run-guest.log" 2>&1 &
+  echo $! > "$dir/supervisor.pid"
+  for _ in $(seq 1 50); do [ -s "$dir/pid" ] && break; sleep 0.1; done
+  sb_pid_alive "$(cat "$dir/pid" 2>/dev/null)" || { cat "$dir/run-guest.log" >&2; die "qemu failed to start $name"; }
   echo "$port" > "$dir/port"
-  log "$name: qemu pid $(cat "$dir/pid"), ssh on 127.0.0.1:$port, console $dir/console.log"
+  log "$name: qemu pid $(cat "$dir/pid") (supervisor $(cat "$dir/supervisor.pid")), ssh on 127.0.0.1:$port, console $dir/console.log"
 }
 
 # Waits until HOST answers SSH (and, if given, reports a boot id other than OLD_BOOT_ID).
 wait_ssh() {
   local name=$1 old=${2:-} t0=$SECONDS next=10 pid bid
-  pid=$(cat "$SB_STATE/$name/pid")
+  pid=$(cat "$SB_STATE/$name/supervisor.pid")
   while :; do
-    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" >&2; die "$name: qemu exited"; }
-    if bid=$(sb_ssh "$name" -o ConnectTimeout=5 cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
+    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
+    if bid=$(sb_ssh "$name" cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
       && [ -n "$bid" ] && [ "$bid" != "$old" ]; then
       log "$name: SSH up after $(( SECONDS - t0 ))s"
       return 0
@@ -102,14 +110,17 @@ wait_ssh() {
 }
 
 stop_guest() {
-  local name=$1 dir="$SB_STATE/$1" pid i
+  local name=$1 dir="$SB_STATE/$1" pid spid i
+  touch "$dir/stop"
+  spid=$(cat "$dir/supervisor.pid" 2>/dev/null || true)
   pid=$(cat "$dir/pid" 2>/dev/null || true)
-  if sb_pid_alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 20); do sb_pid_alive "$pid" || break; sleep 0.25; done
-    sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null || true
-    log "$name: stopped qemu pid $pid"
-  fi
+  sb_ssh_close "$name"
+  sb_pid_alive "$spid" && kill "$spid" 2>/dev/null
+  sb_pid_alive "$pid" && kill "$pid" 2>/dev/null
+  for i in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
+  sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
+  sb_pid_alive "$spid" && kill -9 "$spid" 2>/dev/null
+  log "$name: stopped qemu pid ${pid:-?} and its supervisor ${spid:-?}"
   rm -rf "$dir"
 }
 
@@ -185,7 +196,7 @@ EOF
 # --- mount helper package -----------------------------------------------------------------
 prepare_package() {
   local out="$SB_STATE/pkg" deb
-  rm -rf "$out"
+  rm -rf "$out" "$SB_STATE/package_file"
   mkdir -p "$out"
   if [ -n "${EFS_UTILS_DEB:-}" ]; then
     [ -f "$EFS_UTILS_DEB" ] || die "EFS_UTILS_DEB=$EFS_UTILS_DEB does not exist"
@@ -343,8 +354,7 @@ cmd_down() {
   # Directories of guests whose port file never got written (failed boots).
   for g in "$SB_STATE"/guest*/; do
     [ -d "$g" ] || continue
-    if [ -f "$g/pid" ] && sb_pid_alive "$(cat "$g/pid")"; then kill "$(cat "$g/pid")" || true; fi
-    rm -rf "$g"
+    stop_guest "$(basename "$g")"
   done
   stop_emulator
   rm -f "$SB_STATE/inventory.yml" "$SB_STATE/vars.yml" "$SB_STATE/env" "$SB_STATE/filesystems"
@@ -365,7 +375,8 @@ cmd_reboot() {
   [ $# -eq 1 ] || die "usage: sandbox.sh reboot HOST"
   local host=$1 old t0=$SECONDS
   old=$(sb_ssh "$host" cat /proc/sys/kernel/random/boot_id) || die "$host: not reachable"
-  sb_ssh "$host" 'systemd-run --on-active=1 systemctl reboot >/dev/null' || die "$host: reboot failed"
+  sb_ssh "$host" 'systemd-run --quiet --on-active=1 --timer-property=AccuracySec=10ms systemctl reboot' || die "$host: reboot failed"
+  sb_ssh_close "$host"
   log "$host: rebooting"
   wait_ssh "$host" "$old"
   log "$host: reboot took $(( SECONDS - t0 ))s"
@@ -380,7 +391,7 @@ cmd_status() {
   for g in $(guests); do
     pid=$(cat "$SB_STATE/$g/pid" 2>/dev/null || true)
     if sb_pid_alive "$pid"; then
-      state=$(sb_ssh "$g" -o ConnectTimeout=5 systemctl is-system-running 2>/dev/null || true)
+      state=$(sb_ssh "$g" systemctl is-system-running 2>/dev/null || true)
       echo "$g: qemu pid $pid, ssh 127.0.0.1:$(sb_guest_port "$g"), system ${state:-unreachable}, fs $(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems" 2>/dev/null)"
     else
       echo "$g: qemu not running"
