@@ -65,8 +65,9 @@ def role_md(r):
           + ", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("module_tasks", []))
           + ". Delegated to the controller (the report files): "
           + (", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("delegated_tasks", [])) or "none")
-          + f". (`tests/lib/callback_plugins/exec_counter.py` reports {r0.get('exec_counter')} for the host: "
-          "under ansible-core 2.19 it cannot see delegation, so it also counts the delegated tasks.)\n",
+          + ". " + (f"(`tests/lib/callback_plugins/exec_counter.py` agrees: {r0.get('exec_counter')}.)"
+                    if r0.get("exec_counter") == r0.get("executions") else
+                    f"(`tests/lib/callback_plugins/exec_counter.py` reports {r0.get('exec_counter')}.)") + "\n",
           "Where the role's time goes (first run; seconds from task start to result, slowest first):\n",
           table(["task", "s"], slow)]
     return "\n".join(md)
