@@ -24,9 +24,14 @@ def load(results, name):
         return json.load(f) if name.endswith(".json") else f.read()
 
 
+NUMERIC = re.compile(r"^[*]*[0-9][0-9.,/ ()–×%-]*[*]*$")
+
+
 def table(head, rows):
+    # Right-align the columns whose cells are all numbers.
+    num = [i > 0 and all(NUMERIC.match(str(r[i])) for r in rows if str(r[i])) for i in range(len(head))]
     out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---:" if i else "---" for i in range(len(head))) + "|"]
+           "|" + "|".join("---:" if n else "---" for n in num) + "|"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -60,7 +65,9 @@ def role_md(r):
           "CPU seconds: the controller (ansible-playbook and its SSH children) and all guests' qemu processes.\n",
           table(["playbook", "wall s", "module executions on the host", "changed", "controller CPU s",
                  "guest CPU s"], rows),
-          f"\n**Ratio role / floor: {med(rw) / med(fw):.1f}×** (median wall times).\n",
+          f"\n**Ratio role / floor: {med(rw) / med(fw):.1f}×** (median wall times). The floor's one ping task alone "
+          f"took {spread([sum(host_of(x, host).get('task_seconds', {}).values()) for x in floor])} s of its run "
+          "(task start to result, SSH connection included): one module execution on a TCG guest costs seconds.\n",
           "Module executions on the host in the role's no-change run: "
           + ", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("module_tasks", []))
           + ". Delegated to the controller (the report files): "
@@ -69,7 +76,10 @@ def role_md(r):
                     if r0.get("exec_counter") == r0.get("executions") else
                     f"(`tests/lib/callback_plugins/exec_counter.py` reports {r0.get('exec_counter')}.)") + "\n",
           "Where the role's time goes (first run; seconds from task start to result, slowest first):\n",
-          table(["task", "s"], slow)]
+          table(["task", "s"], slow),
+          "\nThe CA bundle task (`ansible.builtin.copy`) counts as one execution but runs two modules on the "
+          "host when nothing changes: its action plugin runs `stat` for the checksum, then `file` for owner "
+          "and mode."]
     return "\n".join(md)
 
 
@@ -83,7 +93,12 @@ def mount_md(m):
         table(["task", "s"], rows),
         f"\n**Ratio efs_tls_mount / stat: {med(mt) / med(st):.2f}×.** Checked on every pair: changed = "
         f"{m['efs_tls_mount_changed']} in all, actions reported = {m['efs_tls_mount_actions']}, proof compliant "
-        f"with TLS, and the helper's mount.log stayed at {m['mount_log_lines'][0]} lines (no helper call).",
+        f"with TLS, and the helper's mount.log stayed at {m['mount_log_lines'][0]} lines (no helper call).\n",
+        "`stat` runs with its defaults (`get_checksum`, `get_mime`, `get_attributes`: the last runs `lsattr` "
+        "on the guest, and `get_mime` runs `file` where it is installed), so it is not a minimal module; `efs_tls_mount` reads /proc/self/mountinfo, the "
+        "helper's state file, the relay's /proc/<pid>/cmdline and the tunnel config (and the helper version from "
+        "the package files, as no `helper_version` was given here, unlike in the role). Under TCG every "
+        "module execution costs seconds (see the floor's single ping in section 1).",
     ])
 
 
@@ -126,6 +141,10 @@ def throughput_md(t):
         f"Host `{t['host']}`, {t['mib']} MiB per transfer, {t['rounds']} rounds alternating TLS and plain "
         "(every mount of the export unmounted in between). MB/s = 10^6 bytes/s, median (min–max).\n",
         table(["op", "TLS relay MB/s", "plain NFS MB/s", "TLS / plain", "cost of TLS"], rows),
+        "\nBoth stunnels (the client relay and the fake mount target) and nfsd run inside the same "
+        "guest, on its one emulated CPU: the TLS path pays for encryption and decryption twice, plus two "
+        "extra TCP hops, all in emulated instructions. This measures the sandbox, not EFS: on EC2 the "
+        "relay runs on real cores with AES-NI and the mount target is AWS's.",
     ])
 
 
@@ -182,6 +201,57 @@ SECTIONS = [
 ]
 
 
+def loads(results):
+    """Every 1-minute load average recorded at the end of a playbook run of this benchmark run."""
+    found = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            if "loadavg" in o and isinstance(o["loadavg"], list):
+                found.append(float(o["loadavg"][0]))
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    for name in ("role_nochange.json", "mount_nochange.json", "fleet_forks.json"):
+        walk(load(results, name))
+    return found
+
+
+def summary(results):
+    out = []
+    r = load(results, "role_nochange.json")
+    if r:
+        h = host_of(r["role"][0], r["host"])
+        out.append(f"The role's no-change run on a compliant guest: {h.get('executions')} module executions, "
+                   f"changed={max(host_of(x, r['host']).get('changed', 0) for x in r['role'])}, "
+                   f"{med(x['wall'] for x in r['role']) / med(x['wall'] for x in r['floor']):.1f}× the wall time of a "
+                   "one-ping playbook.")
+    m = load(results, "mount_nochange.json")
+    if m:
+        out.append(f"`efs_tls_mount` on a compliant mount (no change, no helper call): "
+                   f"{med(m['efs_tls_mount']) / med(m['stat']):.2f}× the time of a `stat` of the same path.")
+    f = load(results, "fleet_forks.json")
+    if f:
+        out.append(f"{f['rest']} fresh guests converged at once took {f['converge_rest']['wall'] / f['converge_first']['wall']:.2f}× "
+                   f"the time of one; the no-change run on {f['guests']} guests "
+                   f"{med(x['wall'] for x in f['nochange_all']) / med(x['wall'] for x in f['nochange_first']):.2f}× "
+                   "that on one (CPU-bound: 2 host cores for all guests and the controller).")
+    t = load(results, "throughput.json")
+    if t:
+        sm = t["samples"]
+        out.append("Through the TLS relay versus plain NFS on the same guest: write "
+                   f"{med(sm['tls write']):.1f} vs {med(sm['plain write']):.1f} MB/s, read "
+                   f"{med(sm['tls read']):.1f} vs {med(sm['plain read']):.1f} MB/s (emulated CPU; see section 4).")
+    c = load(results, "compliance.json")
+    if c:
+        out.append(f"Compliance after all of it: {'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}, "
+                   f"hosts {c['hosts_compliant']}/{c['hosts_total']}, mounts {c['mounts_compliant']}/{c['mounts_total']}.")
+    return "\n".join(f"- {x}" for x in out)
+
+
 def main(argv):
     results, out_md, chart = argv
     run = load(results, "run.json") or {}
@@ -204,7 +274,7 @@ def main(argv):
     pol = load(results, "policy_api_calls.md")
     if pol:
         when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(results, "policy_api_calls.md")))
-        pol = re.sub(r"^## .*\n", "", pol.strip())
+        pol = re.sub(r"^## .*\n+", "", pol.strip())
         body.append("## 7. efs_policy API calls for 1, 10, 100 file systems\n\n"
                     f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
                     f"{pol}\n")
@@ -219,11 +289,12 @@ def main(argv):
         f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all, {run.get('guests', '?')} guests.",
         f"- Machine: {machine.get('cpus', '?')} CPU cores ({machine.get('cpu_model', '?')}), "
         f"{machine.get('mem_gib', '?')} GiB RAM, Linux {machine.get('kernel', '?')}; "
-        f"load average at start {' '.join(machine.get('loadavg_at_start', []))} "
-        "(the machine is shared with other work; numbers move with it).",
+        f"load average at start {' '.join(machine.get('loadavg_at_start', []))}"
+        + (f", {min(la):.1f}–{max(la):.1f} at the end of the playbook runs" if (la := loads(results)) else "")
+        + " (the machine is shared with other engineers' guests and tests; numbers move with it).",
         f"- Guests: Debian {run.get('release', 'bookworm')} under {machine.get('qemu', 'qemu')}, "
-        f"accelerator **{run.get('accel', '?')}** (software emulation: every guest instruction is translated; "
-        "so guest CPU work is far slower than on hardware), 1 vCPU and "
+        f"accelerator **{run.get('accel', '?')}** (software emulation: every guest instruction is translated, so "
+        "guest CPU work is far slower than on hardware), 1 vCPU and "
         f"{run.get('mem', '512')} MiB each.",
         f"- Mount helper: {run.get('helper', '?')}; relay: stunnel (TLS 1.2+, verify = 2, checkHost).",
         f"- Controller: {machine.get('ansible', '?')}, Python {machine.get('python', '?')}; "
@@ -237,6 +308,9 @@ def main(argv):
         "they are inflated where guest CPU dominates (TLS encryption in stunnel runs emulated).",
         "",
     ]
+    summ = summary(results)
+    if summ:
+        head += ["## Summary", "", summ, ""]
     with open(out_md, "w", encoding="utf-8") as f:
         f.write("\n".join(head) + "\n" + "\n".join(body))
     return 0
