@@ -179,8 +179,8 @@ def sandbox_md(results):
 def compliance_md(c):
     rows = [[h["host"], "yes" if h["compliant"] else "**no**",
              (h.get("efs_utils") or {}).get("version", ""), h.get("relay", ""),
-             "; ".join(f"{m['file_system_id']} {m['path']} " + (f"TLS via {m.get('relay')} port {m.get('port')}"
-                                                                 if m.get("tls") else "not proven")
+             "; ".join(f"{m['file_system_id']} {m['path']} "
+                       + (f"TLS via {m.get('relay')} port {m.get('port')}" if m.get("tls") else "not proven")
                        for m in h.get("mounts", []))] for h in c.get("hosts", [])]
     pol = c.get("policies") or []
     return "\n".join([
@@ -278,6 +278,7 @@ def main(argv):
         body.append("## 7. efs_policy API calls for 1, 10, 100 file systems\n\n"
                     f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
                     f"{pol}\n")
+    la = loads(results)
     head = [
         "# Benchmarks",
         "",
@@ -290,7 +291,7 @@ def main(argv):
         f"- Machine: {machine.get('cpus', '?')} CPU cores ({machine.get('cpu_model', '?')}), "
         f"{machine.get('mem_gib', '?')} GiB RAM, Linux {machine.get('kernel', '?')}; "
         f"load average at start {' '.join(machine.get('loadavg_at_start', []))}"
-        + (f", {min(la):.1f}–{max(la):.1f} at the end of the playbook runs" if (la := loads(results)) else "")
+        + (f", {min(la):.1f}–{max(la):.1f} at the end of the playbook runs" if la else "")
         + " (the machine is shared with other engineers' guests and tests; numbers move with it).",
         f"- Guests: Debian {run.get('release', 'bookworm')} under {machine.get('qemu', 'qemu')}, "
         f"accelerator **{run.get('accel', '?')}** (software emulation: every guest instruction is translated, so "

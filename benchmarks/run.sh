@@ -14,7 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO"
-TIER=bench
+export TIER=bench
 TIER_START=$SECONDS
 SANDBOX=1 IMAGE=0 REPORT_ONLY=0 ONLY="fleet_forks,role_nochange,mount_nochange,throughput"
 while [ $# -gt 0 ]; do
