@@ -3,6 +3,7 @@
 # Usage: tests/run.sh [tier ...]     (default: all tiers)
 set -uo pipefail
 . "$(dirname "$0")/lib/env.sh"
+[ -x "$VENV/bin/ansible-playbook" ] || die "no venv at $VENV: run tests/setup.sh first (or set AWS_EFS_TRANSIT_VENV)"
 ALL_TIERS=(unit sanity policy role-static guest adversarial)
 tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
 declare -a summary=()
@@ -16,7 +17,7 @@ for tier in "${tiers[@]}"; do
   fi
   printf '\n===== tier %s =====\n' "$tier" >&2
   start=$SECONDS
-  TIER=$tier TIER_START=$SECONDS bash "$script"; rc=$?
+  TIER=$tier TIER_START=0 bash "$script"; rc=$?  # SECONDS restarts at 0 in the child
   took=$(( SECONDS - start ))
   if [ $rc -eq 0 ]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
   summary+=("$(printf '%-12s %5ss  %s' "$tier" "$took" "$verdict")")

@@ -735,7 +735,7 @@ def main():
     if the_plan['mount']:
         try:
             if ensure_mount_point(d['path']):
-                result['actions'].append('created directory %s' % d['path'])
+                result['actions'].insert(len(result['actions']) - 1, 'create directory %s' % d['path'])
         except OSError as e:
             note = undo_fstab()
             module.fail_json(msg='cannot use %s as a mount point: %s%s' % (d['path'], e, '; %s' % note if note else ''),

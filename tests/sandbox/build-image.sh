@@ -25,12 +25,13 @@ MIRROR=${SANDBOX_MIRROR:-http://deb.debian.org/debian}
 DISK_SIZE=${SANDBOX_DISK_SIZE:-4G}
 
 # Guests have no network: everything the mount target, the stand-in and the role need at run
-# time must be here (python3-apt for ansible's apt module; git/make/binutils for source builds).
+# time must be here (python3-apt for ansible's apt module, sudo for become, git/make/binutils
+# for source builds).
 PACKAGES=(
   linux-image-amd64 systemd-sysv udev dbus kmod procps iproute2 netbase
   openssh-server python3 python3-apt ca-certificates openssl
   nfs-kernel-server nfs-common rpcbind stunnel4
-  psmisc lsof less git make binutils
+  psmisc lsof less git make binutils sudo
 )
 
 [ "$(id -u)" = 0 ] || die "build-image.sh needs root (debootstrap, chroot)"
@@ -73,9 +74,9 @@ mkdir -p "$(dirname "$TARBALL")"
 if [ ! -f "$TARBALL" ]; then
   log "downloading $RELEASE packages from $MIRROR into the debootstrap tarball (~1-2 min)"
   sb_timed "debootstrap download" logged_to "$WORK/dl.log" \
-    debootstrap --variant=minbase --include="$pkg_list" --make-tarball="$TARBALL.part" \
+    debootstrap --variant=minbase --include="$pkg_list" --make-tarball="$WORK/base.tgz" \
     "$RELEASE" "$WORK/dl" "$MIRROR" || die "debootstrap --make-tarball failed"
-  mv "$TARBALL.part" "$TARBALL"
+  mv "$WORK/base.tgz" "$TARBALL"
   rm -rf "$WORK/dl"
 else
   log "debootstrap tarball cached ($TARBALL)"
@@ -98,13 +99,14 @@ EOF
 # A static address with no default route and no DNS: IMDS (169.254.169.254) fails at once with
 # ENETUNREACH, and nothing could leave the guest even without qemu's restrict=on. A oneshot unit
 # instead of systemd-networkd: same on every release, and ~10 s faster to start under TCG.
+# virtio_net is loaded by the initrd and net.ifnames=0 keeps the kernel's name, so eth0 exists
+# before systemd starts: no waiting for udev's coldplug (~30 s under TCG) before sshd.
 cat > "$ROOT/etc/systemd/system/sandbox-net.service" <<'EOF'
 [Unit]
 Description=Sandbox static network (10.0.2.15/24, no route, no DNS)
 DefaultDependencies=no
 Wants=network.target
-Requires=sys-subsystem-net-devices-eth0.device
-After=sys-subsystem-net-devices-eth0.device local-fs.target network-pre.target
+After=local-fs.target network-pre.target
 Before=network.target network-online.target shutdown.target
 Conflicts=shutdown.target
 
@@ -135,16 +137,17 @@ cat > "$ROOT/etc/systemd/system.conf.d/sandbox.conf" <<'EOF'
 DefaultTimeoutStopSec=20s
 EOF
 chroot "$ROOT" systemctl enable sandbox-net.service serial-getty@ttyS0.service >/dev/null 2>&1
-# Timers and jobs that would only burn CPU under TCG.
+# Timers and jobs that would only burn CPU under TCG; logind serves no one (no libpam-systemd).
 chroot "$ROOT" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer \
-  e2scrub_all.timer e2scrub_reap.service fstrim.timer >/dev/null 2>&1 || true
+  e2scrub_all.timer e2scrub_reap.service fstrim.timer nfs-blkmap.service \
+  systemd-logind.service >/dev/null 2>&1 || true
 chroot "$ROOT" passwd -l root >/dev/null
 # MODULES=most makes a 130 MB initrd that TCG takes ~20 s to unpack; the guest needs only these.
 cat > "$ROOT/etc/initramfs-tools/conf.d/sandbox.conf" <<'EOF'
 MODULES=list
 COMPRESS=gzip
 EOF
-printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic > "$ROOT/etc/initramfs-tools/modules"
+printf '%s\n' virtio_pci virtio_blk virtio_net ext4 crc32c_generic > "$ROOT/etc/initramfs-tools/modules"
 mount -t proc proc "$ROOT/proc"
 sb_timed "update-initramfs" logged_to "$WORK/initramfs.log" chroot "$ROOT" update-initramfs -u -k all \
   || die "update-initramfs failed"
@@ -152,8 +155,9 @@ umount "$ROOT/proc"
 rm -f "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*_Packages 2>/dev/null || true
 
 mkdir -p "$WORK/out"
-cp "$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)" "$WORK/out/vmlinuz"
-cp "$(ls "$ROOT"/boot/initrd.img-* | sort -V | tail -1)" "$WORK/out/initrd.img"
+# The newest kernel and its initrd (globs sort by name; sort -V orders versions).
+cp "$(printf '%s\n' "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)" "$WORK/out/vmlinuz"
+cp "$(printf '%s\n' "$ROOT"/boot/initrd.img-* | sort -V | tail -1)" "$WORK/out/initrd.img"
 chmod 644 "$WORK/out/vmlinuz" "$WORK/out/initrd.img"
 truncate -s "$DISK_SIZE" "$WORK/out/disk.raw"
 sb_timed "mkfs.ext4 -d" mkfs.ext4 -q -F -L sandbox-root -d "$ROOT" "$WORK/out/disk.raw" \
@@ -164,9 +168,9 @@ touch "$WORK/out/.complete"
 mkdir -p "$(dirname "$IMG")"
 rm -rf "$IMG"
 mv "$WORK/out" "$IMG"
-# Older images of this release are unreachable now (their inputs changed): free the space.
-for old in "$SB_CACHE/images/$RELEASE"-*; do
-  [ "$old" = "$IMG" ] || rm -rf "$old"
-done
+# The cache is shared by every checkout on this machine, whose scripts may differ: only drop
+# images nobody has used for a week (sandbox.sh touches .complete on every boot).
+find "$SB_CACHE/images" -mindepth 2 -maxdepth 2 -name .complete -mtime +7 -printf '%h\n' 2>/dev/null \
+  | while read -r old; do rm -rf "$old"; done
 log "image $RELEASE-$img_hash built in $(( SECONDS - T0 ))s ($IMG)"
 echo "$IMG"

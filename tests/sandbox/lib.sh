@@ -10,8 +10,12 @@ export SB_KEY="$SB_CACHE/ssh/id_ed25519"  # baked into the image, so it lives wi
 export SB_REGION="${SANDBOX_REGION:-us-east-1}"
 mkdir -p "$SB_STATE" "$SB_CACHE"
 
+# A connection costs seconds under TCG: share one per guest (ControlPersist). The master is
+# closed by `down` and before a reboot, so that waiting for SSH sees the guest itself answer.
 SB_SSH_OPTS=(-i "$SB_KEY" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-  -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=15)
+  -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5
+  -o ServerAliveCountMax=3 -o ControlMaster=auto -o "ControlPath=${TMPDIR:-/tmp}/aws-efs-transit-ssh-%C"
+  -o ControlPersist=120)
 
 sb_ensure_key() {
   [ -f "$SB_KEY" ] && return 0
@@ -47,3 +51,16 @@ sb_scp_to() {
 }
 
 sb_pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# True when PID is alive and its command line contains PATTERN: a stale pid file must never
+# make `down` signal some unrelated process that reused the number.
+sb_pid_is() {
+  sb_pid_alive "$1" && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# Closes the shared SSH connection to a guest, if any.
+sb_ssh_close() {
+  local port
+  port=$(cat "$SB_STATE/$1/port" 2>/dev/null) || return 0
+  ssh "${SB_SSH_OPTS[@]}" -p "$port" -O exit root@127.0.0.1 >/dev/null 2>&1 || true
+}

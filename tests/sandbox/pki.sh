@@ -18,11 +18,27 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cd "$OUT"
 
+# Validity starts a day back: a guest clock a few seconds behind the host must not see
+# "certificate is not yet valid". `openssl ca` can set the start date on OpenSSL 1.1 and 3.x.
+START=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+END=$(date -u -d '+1 year' +%Y%m%d%H%M%SZ)
 cat > ext.cnf <<'EOF'
 [req]
 distinguished_name = dn
 prompt = no
 [dn]
+[ca_conf]
+dir = .
+database = $dir/${ENV::CA}.index
+new_certs_dir = $dir/issued
+serial = $dir/${ENV::CA}.serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+[any]
+commonName = supplied
+organizationName = optional
 [ca]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -35,12 +51,28 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:${ENV::SAN}
 EOF
+mkdir -p issued
+# ext.cnf expands these when loaded, whatever the command: give them values.
+export CA=none SAN=none
+
+# sign CA_NAME CSR OUT EXTENSIONS [-selfsign]
+sign() {
+  local ca=$1 csr=$2 out=$3 ext=$4
+  shift 4
+  [ -f "$ca.index" ] || : > "$ca.index"
+  [ -f "$ca.serial" ] || openssl rand -hex 8 > "$ca.serial"
+  CA=$ca openssl ca -batch -notext -config ext.cnf -name ca_conf -startdate "$START" -enddate "$END" \
+    -extfile ext.cnf -extensions "$ext" -keyfile "$ca.key" -in "$csr" -out "$out" "$@" 2>"$out.log" \
+    || { cat "$out.log" >&2; die "openssl ca failed for $out"; }
+  rm -f "$out.log"
+}
 
 make_ca() {
   local name=$1 cn=$2
-  SAN=unused openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 365 \
-    -config ext.cnf -extensions ca -subj "/O=aws_efs.transit sandbox/CN=$cn" \
-    -keyout "$name.key" -out "$name.pem" 2>/dev/null
+  SAN=unused openssl req -new -newkey rsa:2048 -nodes -sha256 -config ext.cnf \
+    -subj "/O=aws_efs.transit sandbox/CN=$cn" -keyout "$name.key" -out "$name.csr" 2>"$name.req.log" || { cat "$name.req.log" >&2; die "openssl req failed"; }
+  SAN=unused sign "$name" "$name.csr" "$name.pem" ca -selfsign
+  rm -f "$name.csr"
   # A CA must verify against itself; a broken basicConstraints fails here.
   openssl verify -CAfile "$name.pem" "$name.pem" >/dev/null || die "$name.pem is not a valid CA"
 }
@@ -48,9 +80,8 @@ make_ca() {
 make_leaf() {
   local out=$1 ca=$2 name=$3
   SAN=$name openssl req -new -newkey rsa:2048 -nodes -sha256 -config ext.cnf \
-    -subj "/CN=$name" -keyout "$out.key" -out "$out.csr" 2>/dev/null
-  SAN=$name openssl x509 -req -in "$out.csr" -CA "$ca.pem" -CAkey "$ca.key" -set_serial "0x$(openssl rand -hex 8)" \
-    -days 365 -sha256 -extfile ext.cnf -extensions leaf -out "$out.pem" 2>/dev/null
+    -subj "/CN=$name" -keyout "$out.key" -out "$out.csr" 2>"$out.req.log" || { cat "$out.req.log" >&2; die "openssl req failed"; }
+  SAN=$name sign "$ca" "$out.csr" "$out.pem" leaf -cert "$ca.pem"
   rm -f "$out.csr"
   openssl verify -CAfile "$ca.pem" -verify_hostname "$name" "$out.pem" >/dev/null \
     || die "$out.pem does not verify against $ca.pem for $name"
@@ -71,6 +102,6 @@ for fs in "$@"; do
     die "$fs.wrong-name.pem passes the host name check for $host"
   fi
 done
-rm -f ext.cnf
+rm -rf ext.cnf issued ./*.index* ./*.serial* ./*.req.log
 chmod 600 ./*.key
 log "test PKI for $# file system(s) in $OUT (CA $OUT/ca.pem)"

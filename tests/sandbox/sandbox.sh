@@ -6,6 +6,7 @@
 #   sandbox.sh ssh HOST [CMD...]
 #   sandbox.sh reboot HOST
 #   sandbox.sh status
+#   sandbox.sh provision        (re-provision the mount targets of running guests)
 # Environment: SANDBOX_ACCEL=auto|tcg|kvm (auto: use KVM only if a probe boots), SANDBOX_MEM
 # (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package).
 set -euo pipefail
@@ -16,8 +17,12 @@ TIER_START=${TIER_START:-$SECONDS}
 
 BOOT_TIMEOUT=${SANDBOX_BOOT_TIMEOUT:-420}
 MEM=${SANDBOX_MEM:-512}
-# Modules that only cost boot time in a headless guest.
-APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 modprobe.blacklist=floppy,parport_pc,ppdev,pcspkr,cfg80211,kvm_amd,kvm_intel,kvm"
+# Under TCG the kernel's crypto self-tests alone took ~25 s (soft lockups in modprobe), and
+# the blacklisted modules only cost boot time in a headless guest.
+APPEND="root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0 cryptomgr.notests mitigations=off"
+APPEND+=" modprobe.blacklist=floppy,parport_pc,ppdev,pcspkr,cfg80211,kvm_amd,kvm_intel,kvm,joydev,serio_raw"
+# CPU-feature crypto drivers that udev loads for -cpu max; userspace TLS does not use them.
+APPEND+=",aesni_intel,ghash_clmulni_intel,polyval_clmulni,sha1_ssse3,sha256_ssse3,sha512_ssse3,crc32_pclmul,crct10dif_pclmul"
 
 guests() {
   local d
@@ -58,35 +63,42 @@ boot_guest() {
   rm -f "$dir/disk.qcow2" "$dir/console.log" "$dir/pid"
   # A fresh overlay per guest: the cached base image stays pristine.
   qemu-img create -q -f qcow2 -F raw -b "$img/disk.raw" "$dir/disk.qcow2"
+  touch "$img/.complete"
   port=$(sb_free_port)
   cpu=max
   [ "$accel" = kvm ] && cpu=host
-  qemu-system-x86_64 -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
+  rm -f "$dir/stop"
+  # Not daemonized: run-guest.sh restarts qemu when the guest reboots. setsid keeps the guest
+  # out of the caller's process group; `down` stops it by pid.
+  setsid "$SANDBOX_DIR/run-guest.sh" "$dir" -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$APPEND" \
     -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
     -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
-    -display none -vga none -parallel none -serial "file:$dir/console.log" \
+    -nodefaults -display none \
+    -chardev "file,id=console,path=$dir/console.log,append=on" -serial chardev:console \
     -monitor "unix:$dir/monitor.sock,server,nowait" \
-    -daemonize -pidfile "$dir/pid" \
-    || die "qemu failed to start $name"
+    </dev/null >"$dir/run-guest.log" 2>&1 &
+  echo $! > "$dir/supervisor.pid"
+  for _ in $(seq 1 50); do [ -s "$dir/pid" ] && break; sleep 0.1; done
+  sb_pid_alive "$(cat "$dir/pid" 2>/dev/null)" || { cat "$dir/run-guest.log" >&2; die "qemu failed to start $name"; }
   echo "$port" > "$dir/port"
-  log "$name: qemu pid $(cat "$dir/pid"), ssh on 127.0.0.1:$port, console $dir/console.log"
+  log "$name: qemu pid $(cat "$dir/pid") (supervisor $(cat "$dir/supervisor.pid")), ssh on 127.0.0.1:$port, console $dir/console.log"
 }
 
 # Waits until HOST answers SSH (and, if given, reports a boot id other than OLD_BOOT_ID).
 wait_ssh() {
   local name=$1 old=${2:-} t0=$SECONDS next=10 pid bid
-  pid=$(cat "$SB_STATE/$name/pid")
+  pid=$(cat "$SB_STATE/$name/supervisor.pid")
   while :; do
-    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" >&2; die "$name: qemu exited"; }
-    if bid=$(sb_ssh "$name" -o ConnectTimeout=5 cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
+    sb_pid_alive "$pid" || { tail -n 20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
+    if bid=$(sb_ssh "$name" cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
       && [ -n "$bid" ] && [ "$bid" != "$old" ]; then
       log "$name: SSH up after $(( SECONDS - t0 ))s"
       return 0
     fi
     if [ $(( SECONDS - t0 )) -ge "$BOOT_TIMEOUT" ]; then
-      tail -20 "$SB_STATE/$name/console.log" >&2
+      tail -n 20 "$SB_STATE/$name/console.log" >&2
       die "$name: no SSH after ${BOOT_TIMEOUT}s"
     fi
     if [ $(( SECONDS - t0 )) -ge "$next" ]; then
@@ -98,14 +110,24 @@ wait_ssh() {
 }
 
 stop_guest() {
-  local name=$1 dir="$SB_STATE/$1" pid i
+  local name=$1 dir="$SB_STATE/$1" pid spid
+  touch "$dir/stop"
+  spid=$(cat "$dir/supervisor.pid" 2>/dev/null || true)
   pid=$(cat "$dir/pid" 2>/dev/null || true)
-  if sb_pid_alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 1 20); do sb_pid_alive "$pid" || break; sleep 0.25; done
-    sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null || true
-    log "$name: stopped qemu pid $pid"
-  fi
+  sb_ssh_close "$name"
+  sb_pid_is "$spid" run-guest.sh || spid=
+  sb_pid_is "$pid" "$dir/disk.qcow2" || pid=
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
+  sb_pid_is "$pid" "$dir/disk.qcow2" && kill -9 "$pid" 2>/dev/null
+  sb_pid_is "$spid" run-guest.sh && kill -9 "$spid" 2>/dev/null
+  log "$name: stopped qemu pid ${pid:-?} and its supervisor ${spid:-?}"
+  # Keep the last run's console for post-mortems; the overlay goes.
+  mkdir -p "$SB_STATE/logs"
+  for f in console.log run-guest.log provision.log; do
+    [ -f "$dir/$f" ] && mv "$dir/$f" "$SB_STATE/logs/$name-$f"
+  done
   rm -rf "$dir"
 }
 
@@ -124,7 +146,7 @@ on_all_guests() {
 # tests/emulator/emulator.sh when it exists; otherwise a plain moto server (no /_emulator/
 # controls, no DeleteFileSystemPolicy).
 start_emulator() {
-  local em="$REPO/tests/emulator/emulator.sh" port url i
+  local em="$REPO/tests/emulator/emulator.sh" port url
   if [ -x "$em" ]; then
     "$em" start >&2 || die "emulator.sh start failed"
     url=$("$em" url)
@@ -137,7 +159,7 @@ start_emulator() {
     moto_server -H 127.0.0.1 -p "$port" > "$SB_STATE/moto.log" 2>&1 &
     echo $! > "$SB_STATE/moto.pid"
     echo moto > "$SB_STATE/emulator.kind"
-    for i in $(seq 1 60); do
+    for _ in $(seq 1 60); do
       curl -fs "$url/moto-api/" >/dev/null 2>&1 && break
       python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$url/moto-api/" \
         >/dev/null 2>&1 && break
@@ -155,7 +177,7 @@ stop_emulator() {
     script) "$REPO/tests/emulator/emulator.sh" stop >&2 || log "emulator.sh stop failed" ;;
     moto)
       pid=$(cat "$SB_STATE/moto.pid" 2>/dev/null || true)
-      if sb_pid_alive "$pid"; then kill "$pid"; log "stopped moto_server pid $pid"; fi
+      if sb_pid_is "$pid" moto_server; then kill "$pid"; log "stopped moto_server pid $pid"; fi
       rm -f "$SB_STATE/moto.pid" ;;
   esac
   rm -f "$SB_STATE/emulator.kind" "$SB_STATE/emulator.url"
@@ -181,7 +203,7 @@ EOF
 # --- mount helper package -----------------------------------------------------------------
 prepare_package() {
   local out="$SB_STATE/pkg" deb
-  rm -rf "$out"
+  rm -rf "$out" "$SB_STATE/package_file"
   mkdir -p "$out"
   if [ -n "${EFS_UTILS_DEB:-}" ]; then
     [ -f "$EFS_UTILS_DEB" ] || die "EFS_UTILS_DEB=$EFS_UTILS_DEB does not exist"
@@ -195,7 +217,7 @@ prepare_package() {
     log "mount helper: $(cat "$SB_STATE/helper"); efs_client_package_file stays unset"
     return 0
   fi
-  deb=$(ls "$out"/*.deb 2>/dev/null | head -1)
+  deb=$(find "$out" -maxdepth 1 -name '*.deb' -print -quit)
   [ -n "$deb" ] || die "no .deb produced in $out"
   echo "$deb" > "$SB_STATE/package_file"
   log "mount helper: $(cat "$SB_STATE/helper"): $deb"
@@ -210,10 +232,15 @@ provision_guest() {
     args+=("$fs:$idx")
   done < "$SB_STATE/filesystems"
   n=${name#guest}
-  sb_ssh "$name" "rm -rf /root/sandbox-provision && mkdir -p /root/sandbox-provision/pki"
-  sb_scp_to "$name" /root/sandbox-provision/ "$SANDBOX_DIR"/guest/provision-target.sh "$SANDBOX_DIR"/guest/sandbox-target "$SANDBOX_DIR"/guest/sandbox-demux.py
-  sb_scp_to "$name" /root/sandbox-provision/pki/ "$SB_STATE"/pki/*.pem "$SB_STATE"/pki/*.key
-  sb_ssh "$name" "bash /root/sandbox-provision/provision-target.sh --hostname $name --region $SB_REGION ${args[*]}" \
+  # One SSH connection (each costs seconds under TCG): the files as a tar stream, then the script.
+  tar -C "$SB_STATE" -cf - \
+    --transform "s|^$(basename "$SANDBOX_DIR")/guest/||" -C "$(dirname "$SANDBOX_DIR")" \
+    "$(basename "$SANDBOX_DIR")/guest/provision-target.sh" "$(basename "$SANDBOX_DIR")/guest/sandbox-target" \
+    "$(basename "$SANDBOX_DIR")/guest/sandbox-demux.py" -C "$SB_STATE" \
+    --exclude pki/ca.key --exclude pki/untrusted-ca.key pki \
+    | sb_ssh "$name" "rm -rf /root/sandbox-provision && mkdir -p /root/sandbox-provision &&
+        tar -C /root/sandbox-provision -xf - &&
+        bash /root/sandbox-provision/provision-target.sh --hostname $name --region $SB_REGION ${args[*]}" \
     > "$SB_STATE/$name/provision.log" 2>&1 \
     || { tail -20 "$SB_STATE/$name/provision.log" >&2; die "$name: provisioning failed"; }
   log "$name: mount target provisioned ($n of $(guests | wc -l))"
@@ -316,7 +343,9 @@ cmd_up() {
   # While the guests boot: emulator, file systems, certificates, package.
   sb_timed "emulator start" start_emulator
   sb_timed "file systems" create_file_systems "$n"
-  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" $(awk '{print $2}' "$SB_STATE/filesystems") \
+  local fs_ids
+  mapfile -t fs_ids < <(awk '{print $2}' "$SB_STATE/filesystems")
+  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" "${fs_ids[@]}" \
     || die "test PKI failed"
   sb_timed "mount helper package" prepare_package
   on_all_guests wait_ssh || die "a guest did not boot"
@@ -334,8 +363,7 @@ cmd_down() {
   # Directories of guests whose port file never got written (failed boots).
   for g in "$SB_STATE"/guest*/; do
     [ -d "$g" ] || continue
-    if [ -f "$g/pid" ] && sb_pid_alive "$(cat "$g/pid")"; then kill "$(cat "$g/pid")" || true; fi
-    rm -rf "$g"
+    stop_guest "$(basename "$g")"
   done
   stop_emulator
   rm -f "$SB_STATE/inventory.yml" "$SB_STATE/vars.yml" "$SB_STATE/env" "$SB_STATE/filesystems"
@@ -356,7 +384,8 @@ cmd_reboot() {
   [ $# -eq 1 ] || die "usage: sandbox.sh reboot HOST"
   local host=$1 old t0=$SECONDS
   old=$(sb_ssh "$host" cat /proc/sys/kernel/random/boot_id) || die "$host: not reachable"
-  sb_ssh "$host" 'systemd-run --on-active=1 systemctl reboot >/dev/null' || die "$host: reboot failed"
+  sb_ssh "$host" 'systemd-run --quiet --on-active=1 --timer-property=AccuracySec=10ms systemctl reboot' || die "$host: reboot failed"
+  sb_ssh_close "$host"
   log "$host: rebooting"
   wait_ssh "$host" "$old"
   log "$host: reboot took $(( SECONDS - t0 ))s"
@@ -371,7 +400,7 @@ cmd_status() {
   for g in $(guests); do
     pid=$(cat "$SB_STATE/$g/pid" 2>/dev/null || true)
     if sb_pid_alive "$pid"; then
-      state=$(sb_ssh "$g" -o ConnectTimeout=5 systemctl is-system-running 2>/dev/null || true)
+      state=$(sb_ssh "$g" systemctl is-system-running 2>/dev/null || true)
       echo "$g: qemu pid $pid, ssh 127.0.0.1:$(sb_guest_port "$g"), system ${state:-unreachable}, fs $(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems" 2>/dev/null)"
     else
       echo "$g: qemu not running"
@@ -387,5 +416,6 @@ case $cmd in
   ssh) cmd_ssh "$@" ;;
   reboot) cmd_reboot "$@" ;;
   status) cmd_status ;;
+  provision) sb_timed "mount target provisioning" on_all_guests provision_guest ;;
   *) die "usage: sandbox.sh up [--guests N] [--release R] | down | ssh HOST [CMD] | reboot HOST | status" ;;
 esac

@@ -55,11 +55,12 @@ open(p + \".adv\", \"wb\").write(\"\".join(keep).encode(\"utf-8\", \"surrogatees
 }
 # Relays and state files a killed helper leaves behind ('~' state files the watchdog never
 # reads, configs and '+' directories whose names reserve a port); prints what it removed.
-cleanup_leftovers() { g "/root/adv/leftovers clean"; }
+cleanup_leftovers() { g "python3 /root/adv/leftovers clean"; }
 # Waits (bounded) until the watchdog has retired every relay and state file no mount uses.
 wait_retired() {
   local limit=$1 t0=$SECONDS left
   while :; do
+    # shellcheck disable=SC2016  # expands in the guest
     left=$(g 'for f in /var/run/efs/fs-*; do [ -f "$f" ] || continue
       mp=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"mountpoint\"])" "$f")
       port=${f##*.}; findmnt -rn -M "$mp" -o OPTIONS | grep -q "port=$port\b" || echo "$f"; done')
@@ -84,7 +85,7 @@ baseline() {
     log "guest already converged (efs-utils installed, $MNT on a stunnel relay port)"
   else
     set_target good >/dev/null
-    g "umount -a -t nfs4,nfs; /root/adv/leftovers clean" >&2
+    g "umount -a -t nfs4,nfs; python3 /root/adv/leftovers clean" >&2
     play adv-converge playbooks/site.yml
     python tests/lib/recap.py "$PLOGS/adv-converge.log" failed=0 unreachable=0
   fi
@@ -137,7 +138,7 @@ case_plain_nfs() {
   # The compliance gate must fail on it.
   play adv-plain-audit playbooks/audit.yml || rc=$?
   [ "$rc" != 0 ] || die "playbooks/audit.yml passed with plain NFS on $MNT"
-  report=$(ls "$BUILD"/sandbox/report/*.json | head -1)
+  report=$(find "$BUILD/sandbox/report" -maxdepth 1 -name '*.json' -print -quit)
   python - "$report" "$MNT" <<'PY' || die "the audit report does not flag $MNT"
 import json, sys
 rep = json.load(open(sys.argv[1]))
@@ -148,7 +149,7 @@ print("    report: %s not compliant: %s" % (sys.argv[2], mounts[0]["reasons"][:2
 PY
   aplay plain-nfs plain_nfs.yml -e "mnt=$MNT"
   port=$(mnt_port "$MNT")
-  [ -n "$port" ] && [ "$port" != 12049 ] || die "$MNT is not on a relay port after remediation (port=$port)"
+  if [ -z "$port" ] || [ "$port" = 12049 ]; then die "$MNT is not on a relay port after remediation (port=$port)"; fi
   g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "nothing but stunnel may listen on $port"
   g "cat $MNT/adv-plain" | grep -qx "$token" || die "data written through the plain mount is gone"
   [ "$(fstab_lines_for "$MNT" | wc -l)" = 1 ] || die "fstab needs exactly one line for $MNT"
@@ -166,7 +167,7 @@ tls_refused() {
     # A second writer appends under the module's lock while the doomed mount runs: rolling back
     # our line must keep it.
     writer_line="# adv-writer $RANDOM$RANDOM"
-    g "nohup /root/adv/fstab-writer after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
+    g "nohup python3 /root/adv/fstab-writer after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
   fi
   aplay "tls-$mode" tls_refused.yml -e "mnt=$MNT" -e "adv_mount_timeout=$MOUNT_TIMEOUT"
   # No fallback: nothing NFS anywhere (every mount of the fs was unmounted above), and every
@@ -198,7 +199,7 @@ tls_refused() {
   [ "$(fstab_sum)" = "$sum" ] || die "fstab differs from before"
   cleanup_leftovers | sed 's/^/    leftover: /' >&2
   # A port left reserved by the killed helper shows as a leftover; the watchdog retires the rest.
-  [ -z "$(g "/root/adv/leftovers list")" ] || die "a '~' state file is left"
+  [ -z "$(g "python3 /root/adv/leftovers list")" ] || die "a '~' state file is left"
   set_target good
   trap - EXIT
 }
@@ -215,7 +216,7 @@ case_hostile_fstab() {
   g "flock /etc/.fstab.efs.lock sh -c 'cat > /etc/fstab.adv && mv /etc/fstab.adv /etc/fstab'" < "$d/hostile"
   cmp -s <(g "cat /etc/fstab") "$d/hostile" || die "could not stage the hostile fstab"
   # The second writer appends under the module's lock until told to stop (guest/fstab-writer).
-  g "rm -f /root/adv/writer.*; nohup /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
+  g "rm -f /root/adv/writer.*; nohup python3 /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
   aplay hostile-fstab mount.yml -e "mnt=$MNT"
   g "touch /root/adv/writer.stop; sleep 1; cat /root/adv/writer.log" > "$d/writer.log"
   g "cat /etc/fstab" > "$d/result"
@@ -246,8 +247,9 @@ case_reboot() {
     port=$(mnt_port "$p")
     g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "$p: port $port is not a stunnel listener"
     g "grep -h '^accept\|^verify\|^checkHost' /var/run/efs/stunnel-config.*.$port" > "$PLOGS/adv-reboot.$port.conf"
-    grep -qx 'verify = 2' "$PLOGS/adv-reboot.$port.conf" && grep -q "^checkHost = $FS\.efs\." "$PLOGS/adv-reboot.$port.conf" \
-      || die "$p: the relay on $port does not verify the target"
+    if ! { grep -qx 'verify = 2' "$PLOGS/adv-reboot.$port.conf" && grep -q "^checkHost = $FS\.efs\." "$PLOGS/adv-reboot.$port.conf"; }; then
+      die "$p: the relay on $port does not verify the target"
+    fi
   done
   g "cat $MNT/adv-reboot $SUB_MNT/adv-reboot-sub" | grep -cx "$token" | grep -qx 2 || die "data written before the reboot is gone"
   g "cat /srv/efs/adv-sub/adv-reboot-sub" | grep -qx "$token" || die "the subpath mount does not map to /adv-sub"
@@ -260,7 +262,7 @@ case_absent() {
   grace=$(g "python3 -c \"import configparser as c; p=c.ConfigParser(); p.read('/etc/amazon/efs/efs-utils.conf'); print(p.getint('mount-watchdog', 'unmount_grace_period_sec', fallback=30))\"")
   ports=$(g "findmnt -rn -t nfs4 -o OPTIONS" | tr ',' '\n' | sed -n 's/^port=//p' | sort -u)
   ports="$ports $(g "ls /var/run/efs" | sed -n 's/^fs-.*\.\([0-9]*\)$/\1/p')"
-  ports=$(echo $ports | tr ' ' '\n' | sort -u | tr '\n' ' ')
+  ports=$(printf '%s' "$ports" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
   [ -n "${ports// /}" ] || die "no relay ports to watch"
   log "8: grace period ${grace}s, relay ports: $ports"
   # The subpath mount first: it rides on the first mount's client and relay.

@@ -2,7 +2,8 @@
 # Smoke test of the sandbox itself (not of the collection): one guest, its fake EFS mount
 # target, and the path the design relies on, kernel NFS -> stunnel client -> TLS -> stunnel
 # server -> nfsd, built by hand. Prints the time per phase; exits non-zero on any failure.
-#   tests/tiers/guest-smoke.sh [--release bookworm|trixie] [--keep]   (--keep: leave it up)
+#   tests/tiers/guest-smoke.sh [--release bookworm|trixie] [--reboot] [--keep]
+# --reboot: also reboot the guest and check the mount target again; --keep: leave it up.
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
 TIER=guest-smoke
@@ -11,11 +12,13 @@ export TIER TIER_START
 SB="$REPO/tests/sandbox/sandbox.sh"
 RELEASE=bookworm
 KEEP=0
+REBOOT=0
 while [ $# -gt 0 ]; do
   case $1 in
     --release) RELEASE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    *) die "usage: $0 [--release bookworm|trixie] [--keep]" ;;
+    --reboot) REBOOT=1; shift ;;
+    *) die "usage: $0 [--release bookworm|trixie] [--reboot] [--keep]" ;;
   esac
 done
 
@@ -63,6 +66,7 @@ check_target() {
 }
 
 plain_mount() {
+  # shellcheck disable=SC2016  # expands in the guest, not here
   g 'set -e
      mkdir -p /mnt/plain
      timeout 90 mount -t nfs4 -o port=12049,vers=4.1 127.0.0.1:/ /mnt/plain
@@ -122,4 +126,9 @@ phase "mount target checks" check_target
 phase "plain NFS mount" plain_mount
 phase "TLS mount via stunnel client" tls_mount
 phase "no mounts left" no_mounts_left
+if [ "$REBOOT" = 1 ]; then
+  phase reboot "$SB" reboot guest1
+  phase "mount target after reboot" check_target
+  phase "TLS mount after reboot" tls_mount
+fi
 if [ "$KEEP" = 0 ]; then phase down "$SB" down; fi

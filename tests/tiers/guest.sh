@@ -59,6 +59,9 @@ verify() {
 
 reboot_guest() {
   bash "$SB" reboot guest1
+  # SSH answers before remote-fs.target is reached: wait for the boot to finish, as a user would.
+  gssh guest1 "timeout 300 systemctl is-system-running --wait" || true
+  gssh guest1 "mountpoint -q $MNT" || { gssh guest1 "systemctl --failed; journalctl -b -u '*efs*' --no-pager | tail -30" >&2 || true; die "$MNT did not come back after the reboot"; }
   gssh guest1 "cat $MNT/probe-verify" | grep -q '^verify-' || die "data written before the reboot is gone"
 }
 

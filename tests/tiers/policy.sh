@@ -4,7 +4,7 @@
 # Usage: tests/tiers/policy.sh [playbook-name ...]   (default: all playbooks)
 set -uo pipefail
 . "$(dirname "$0")/../lib/env.sh"
-cd "$REPO"
+cd "$REPO" || exit 1
 
 # A private emulator directory: stopping ours never touches the sandbox's emulator.
 export EFS_EMULATOR_DIR="$BUILD/emulator/tier-policy"

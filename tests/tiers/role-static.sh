@@ -27,9 +27,9 @@ log "predicted report: $out/report/efs-transit-compliance.md"
 
 log "argument spec: every default variable is documented"
 doc=$(ansible-doc -t role aws_efs.transit.efs_client)
-for var in $(grep -oE '^efs_client_[a-z_]+' "$REPO/roles/efs_client/defaults/main.yml"); do
+while read -r var; do
   grep -q -- "$var" <<<"$doc" || die "$var is not in meta/argument_specs.yml"
-done
+done < <(grep -oE '^efs_client_[a-z_]+' "$REPO/roles/efs_client/defaults/main.yml")
 
 log "ansible-lint (production profile) on roles/ and playbooks/"
 cd "$REPO"

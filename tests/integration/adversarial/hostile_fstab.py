@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
             print("FAIL: " + e, file=sys.stderr)
         if not errors:
             print("    fstab: foreign bytes identical, our line once, second writer's %s lines all kept"
-                  % sum(1 for _ in open(log)), file=sys.stderr)
+                  % sum(1 for _line in open(log)), file=sys.stderr)
         return 1 if errors else 0
     print(__doc__, file=sys.stderr)
     return 2

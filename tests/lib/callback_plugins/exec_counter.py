@@ -38,7 +38,7 @@ class CallbackModule(CallbackBase):
     def _record(self, result, failed=False):
         action = result._task.action.split(".")[-1]
         host = result._host.get_name()
-        delegated = result._result.get("_ansible_delegated_vars", {}).get("ansible_delegated_host")
+        delegated = result._task.delegate_to
         if action in CONTROLLER_ONLY or result._result.get("skipped") or delegated not in (None, host):
             return
         items = result._result.get("results")

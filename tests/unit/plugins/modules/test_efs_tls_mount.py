@@ -45,6 +45,7 @@ class Host(object):
         self.mount_result = ("v2_stunnel", 0, "", "")   # scenario to become, rc, out, err
         self.version_output = "/sbin/mount.efs Version: 3.2.0\n"
         self.created = []
+        self.creates = False
         self.dpkg_status = tmp_path / "dpkg-status"
 
     def unmount_path(self, path):
@@ -78,7 +79,7 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "STATE_DIR", str(host.root / "efs"))
         monkeypatch.setattr(mod, "LOG_DIR", str(host.root / "log"))
         monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
-        monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or False)
+        monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
                             lambda self, name, required=False, opt_dirs=None: host.bins.get(name))
@@ -164,6 +165,13 @@ def test_mount_writes_fstab_mounts_and_proves(tmp_path, run):
     assert res["diff"]["before"] == fs.decode(FOREIGN)
     assert res["actions"][0] == "write fstab line" and res["actions"][1].startswith("mount fs-12345678:/ at /mnt/efs")
     assert host.created == ["/mnt/efs"]
+
+
+def test_missing_mount_point_is_created_before_mounting(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+    host.creates = True
+    res = run(host)
+    assert res["actions"] == ["write fstab line", "create directory /mnt/efs", "mount fs-12345678:/ at /mnt/efs over TLS"]
 
 
 def test_v1_helper_gets_no_stunnel_option(tmp_path, run):
@@ -380,3 +388,12 @@ def test_unreadable_mount_table_fails_cleanly(tmp_path, run):
     (host.root / "proc" / "self" / "mountinfo").unlink()
     res = run(host, state="audited")
     assert res["failed"] and "cannot read the mount table" in res["msg"]
+
+
+def test_ensure_mount_point(tmp_path):
+    target = tmp_path / "a" / "b"
+    assert mod.ensure_mount_point(str(target)) is True and target.is_dir()
+    assert mod.ensure_mount_point(str(target)) is False
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError, match="not a directory"):
+        mod.ensure_mount_point(str(tmp_path / "file"))
