@@ -17,17 +17,12 @@ MOUNT_TIMEOUT=${ADV_MOUNT_TIMEOUT:-30}
 FAILED=()
 CASE_RC=0
 
-# One multiplexed SSH connection for the many small checks: a fresh handshake with a TCG guest
-# costs seconds. (Options as tests/sandbox/lib.sh's sb_ssh, plus the control socket.)
+# tests/sandbox/lib.sh: sb_ssh shares one SSH connection per guest (a handshake costs seconds
+# under TCG), sb_ssh_close ends it.
 . "$REPO/tests/sandbox/lib.sh"
-CTL="$BUILD/sandbox/adv-ssh.ctl"
-g() {
-  ssh "${SB_SSH_OPTS[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=600 \
-    -p "$(sb_guest_port "$H")" root@127.0.0.1 "$@"
-}
+g() { sb_ssh "$H" "$@"; }
 # The relay port the kernel talks to for mount point $1 (empty when not mounted).
 mnt_port() { g "findmnt -rn -M $1 -o OPTIONS 2>/dev/null | tr ',' '\\n' | sed -n 's/^port=//p'" || true; }
-g_close() { ssh -o "ControlPath=$CTL" -O exit root@127.0.0.1 >/dev/null 2>&1 || true; }
 fstab_sum() { g sha256sum /etc/fstab | cut -d' ' -f1; }
 # Every NFS mount in the guest, one "TARGET SOURCE OPTIONS" line each.
 nfs_mounts() { g "findmnt -rn -t nfs,nfs4 -o TARGET,SOURCE,OPTIONS || true"; }
@@ -55,20 +50,7 @@ open(p + \".adv\", \"wb\").write(\"\".join(keep).encode(\"utf-8\", \"surrogatees
 }
 # Relays and state files a killed helper leaves behind ('~' state files the watchdog never
 # reads, configs and '+' directories whose names reserve a port); prints what it removed.
-cleanup_leftovers() { g "python3 /root/adv/leftovers clean"; }
-# Waits (bounded) until the watchdog has retired every relay and state file no mount uses.
-wait_retired() {
-  local limit=$1 t0=$SECONDS left
-  while :; do
-    # shellcheck disable=SC2016  # expands in the guest
-    left=$(g 'for f in /var/run/efs/fs-*; do [ -f "$f" ] || continue
-      mp=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"mountpoint\"])" "$f")
-      port=${f##*.}; findmnt -rn -M "$mp" -o OPTIONS | grep -q "port=$port\b" || echo "$f"; done')
-    [ -z "$left" ] && return 0
-    [ $(( SECONDS - t0 )) -ge "$limit" ] && { log "not retired after ${limit}s: $left"; return 1; }
-    sleep 3
-  done
-}
+cleanup_leftovers() { g "python3 /root/adv/leftovers.py clean"; }
 # fstab entries (not comments) whose mount point is $1.
 fstab_lines_for() { g "awk -v p='$1' '\$1 !~ /^#/ && \$2 == p' /etc/fstab"; }
 set_target() { g "/usr/local/sbin/sandbox-target $FS $1" >&2; }
@@ -85,7 +67,7 @@ baseline() {
     log "guest already converged (efs-utils installed, $MNT on a stunnel relay port)"
   else
     set_target good >/dev/null
-    g "umount -a -t nfs4,nfs; python3 /root/adv/leftovers clean" >&2
+    g "umount -a -t nfs4,nfs; python3 /root/adv/leftovers.py clean" >&2
     play adv-converge playbooks/site.yml
     python tests/lib/recap.py "$PLOGS/adv-converge.log" failed=0 unreachable=0
   fi
@@ -167,7 +149,7 @@ tls_refused() {
     # A second writer appends under the module's lock while the doomed mount runs: rolling back
     # our line must keep it.
     writer_line="# adv-writer $RANDOM$RANDOM"
-    g "nohup python3 /root/adv/fstab-writer after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
+    g "nohup sh /root/adv/fstab-writer.sh after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
   fi
   aplay "tls-$mode" tls_refused.yml -e "mnt=$MNT" -e "adv_mount_timeout=$MOUNT_TIMEOUT"
   # No fallback: nothing NFS anywhere (every mount of the fs was unmounted above), and every
@@ -199,7 +181,7 @@ tls_refused() {
   [ "$(fstab_sum)" = "$sum" ] || die "fstab differs from before"
   cleanup_leftovers | sed 's/^/    leftover: /' >&2
   # A port left reserved by the killed helper shows as a leftover; the watchdog retires the rest.
-  [ -z "$(g "python3 /root/adv/leftovers list")" ] || die "a '~' state file is left"
+  [ -z "$(g "python3 /root/adv/leftovers.py list")" ] || die "a '~' state file is left"
   set_target good
   trap - EXIT
 }
@@ -215,8 +197,8 @@ case_hostile_fstab() {
   python "$ADV/hostile_fstab.py" make "$d/base" "$FS" "$MNT" > "$d/hostile"
   g "flock /etc/.fstab.efs.lock sh -c 'cat > /etc/fstab.adv && mv /etc/fstab.adv /etc/fstab'" < "$d/hostile"
   cmp -s <(g "cat /etc/fstab") "$d/hostile" || die "could not stage the hostile fstab"
-  # The second writer appends under the module's lock until told to stop (guest/fstab-writer).
-  g "rm -f /root/adv/writer.*; nohup python3 /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
+  # The second writer appends under the module's lock until told to stop (guest/fstab-writer.sh).
+  g "rm -f /root/adv/writer.*; nohup sh /root/adv/fstab-writer.sh loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
   aplay hostile-fstab mount.yml -e "mnt=$MNT"
   g "touch /root/adv/writer.stop; sleep 1; cat /root/adv/writer.log" > "$d/writer.log"
   g "cat /etc/fstab" > "$d/result"
@@ -237,8 +219,9 @@ case_reboot() {
   g "findmnt -rn -M $MNT >/dev/null" || aplay reboot-mount1 mount.yml -e "mnt=$MNT"
   aplay reboot-mount2 mount.yml -e "mnt=$SUB_MNT" -e adv_subpath=/adv-sub
   g "echo $token > $MNT/adv-reboot && echo $token > $SUB_MNT/adv-reboot-sub && sync"
-  g_close
   bash "$SB" reboot "$H"
+  # SSH answers before remote-fs.target is reached: wait for the boot to finish.
+  g "timeout 300 systemctl is-system-running --wait" >/dev/null || true
   mounts="[{\"file_system_id\": \"$FS\", \"path\": \"$MNT\"}, {\"file_system_id\": \"$FS\", \"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}]"
   play adv-reboot-audit playbooks/audit.yml -e "{\"efs_client_mounts\": $mounts}" || rc=$?
   [ "$rc" = 0 ] || die "audit.yml after the reboot: not compliant (rc=$rc)"
@@ -335,7 +318,7 @@ for n in ${ADV_CASES:-7 9 4 3 1 2 6 5 8}; do
 done
 # ADV_RESTORE=0 skips the final converge (for working on one case against a kept guest).
 [ "${ADV_RESTORE:-1}" = 0 ] || case_ "restore: converge + audit" restore
-g_close
+sb_ssh_close "$H"
 print_phases
 if [ "${#FAILED[@]}" -gt 0 ]; then
   die "failed: ${FAILED[*]}"

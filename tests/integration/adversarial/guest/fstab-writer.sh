@@ -1,7 +1,9 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2016  # the sh -c scripts expand their own positional arguments
 # A second fstab writer that respects efs_tls_mount's lock (flock on /etc/.fstab.efs.lock).
-#   fstab-writer after-line MOUNTPOINT LINE
+#   sh fstab-writer.sh after-line MOUNTPOINT LINE
 #       wait (<= 120 s) until fstab has a line for MOUNTPOINT, then append LINE under the lock
-#   fstab-writer loop STOPFILE LOG MOUNTPOINT
+#   sh fstab-writer.sh loop STOPFILE LOG MOUNTPOINT
 #       until STOPFILE exists (<= 400 times), every ~0.3 s: under the lock (held 0.1 s longer),
 #       insert "# adv-writer N" before the line "# adv-writer-zone-end" with sed -i (a rewrite
 #       and rename, like an editor; the file keeps its missing final newline), then log
@@ -25,5 +27,5 @@ case $1 in
         if grep -Eq "^fs-[0-9a-f]+:/ $4 efs _netdev,tls" "$2"; then echo "$1 yes"; else echo "$1 no"; fi >> "$3"' _ "$i" "$FSTAB" "$3" "$4"
       sleep 0.2
     done ;;
-  *) echo "usage: fstab-writer after-line MOUNTPOINT LINE | loop STOPFILE LOG MOUNTPOINT" >&2; exit 2 ;;
+  *) echo "usage: fstab-writer.sh after-line MOUNTPOINT LINE | loop STOPFILE LOG MOUNTPOINT" >&2; exit 2 ;;
 esac

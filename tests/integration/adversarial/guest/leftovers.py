@@ -1,7 +1,7 @@
 """What a helper killed by a timeout leaves in /var/run/efs, and its removal.
 
-  leftovers list    '~' state files (the watchdog never reads them), with their relay pid
-  leftovers clean   stop those relays, remove the '~' file, its tunnel config and '+' directory
+  python3 leftovers.py list    '~' state files (the watchdog never reads them), with their relay pid
+  python3 leftovers.py clean  stop those relays, remove the '~' file, its tunnel config and '+' directory
                     (their names end in the port, so they keep it reserved)
 """
 import json
