@@ -208,8 +208,9 @@ case_hostile_fstab() {
   g "findmnt -s -rn -o TARGET 2>&1" > "$d/targets"
   ! grep -qi 'parse error' "$d/targets" || die "libmount cannot parse the result: $(cat "$d/targets")"
   [ "$(grep -cx "$MNT" "$d/targets")" = 1 ] || die "libmount sees $MNT $(grep -cx "$MNT" "$d/targets") times"
-  # Put the writer's lines and the hostile lines away again; our line stays.
-  g "flock /etc/.fstab.efs.lock sed -i '/^# adv-writer /d' /etc/fstab"
+  # The guest's own fstab again (it has our line, and /mnt/efs stays mounted): the later cases
+  # do not inherit the hostile entries (a duplicate mount point fails systemd's fstab generator).
+  g "flock /etc/.fstab.efs.lock cp /root/adv/fstab.orig /etc/fstab"
 }
 
 # --- 5: reboot with two TLS mounts (one of a subpath) ---------------------------------------------
@@ -249,7 +250,7 @@ case_absent() {
   ports=$(printf '%s' "$ports" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
   [ -n "${ports// /}" ] || die "no relay ports to watch"
   log "8: grace period ${grace}s, relay ports: $ports"
-  # The subpath mount first: it rides on the first mount's client and relay.
+  # absent.yml removes the mount that rides on the other's NFS client and relay first.
   aplay absent absent.yml -e "{\"adv_mounts\": [{\"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}, {\"path\": \"$MNT\"}]}"
   [ -z "$(nfs_mounts)" ] || die "still mounted: $(nfs_mounts)"
   [ -z "$(fstab_lines_for "$MNT")$(fstab_lines_for "$SUB_MNT")" ] || die "fstab still has a line"
@@ -270,7 +271,7 @@ restore() {
   set_target good >/dev/null
   cleanup_leftovers >&2 || true
   unmount_all
-  g "cp -p /root/adv/fstab.orig /etc/fstab && rm -f /root/adv/fstab.orig /srv/efs/adv-* && rm -rf /srv/efs/adv-sub && rmdir $SUB_MNT 2>/dev/null; true"
+  g "cp -p /root/adv/fstab.orig /etc/fstab && rm -rf /root/adv/fstab.orig /srv/efs/adv-* && rmdir $SUB_MNT 2>/dev/null; true"
   play adv-restore playbooks/site.yml
   python tests/lib/recap.py "$PLOGS/adv-restore.log" failed=0 unreachable=0
   play adv-restore-audit playbooks/audit.yml
