@@ -13,8 +13,8 @@
 # --no-sandbox and a converged sandbox. --only none --image-rebuild: the image build alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
-TIER=bench
+cd "$(dirname "$0")/.."
+export TIER=bench
 TIER_START=$SECONDS
 SANDBOX=1 IMAGE=0 REPORT_ONLY=0 ONLY="fleet_forks,role_nochange,mount_nochange,throughput"
 while [ $# -gt 0 ]; do
