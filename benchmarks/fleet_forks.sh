@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153  # REPO and friends come from tests/lib/env.sh via lib.sh
 # Several guests at once (forks) versus one: playbooks/site.yml converge and no-change run.
 #   fleet_forks.sh converge: guest1 alone, then guest2..N together, on fresh guests;
 #   fleet_forks.sh nochange: the no-change run on guest1 alone and on all N guests,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153  # REPO and friends come from tests/lib/env.sh via lib.sh
 # efs_tls_mount's no-change run on a compliant mount (one module execution, no helper call)
 # versus ansible.builtin.stat of the same path, alternating in one playbook run, BENCH_REPS_TASK
 # times each; per-task times from the task_timer callback. "No helper call" is checked: the

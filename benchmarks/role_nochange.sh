@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2153  # REPO and friends come from tests/lib/env.sh via lib.sh
 # The efs_client role's no-change run on a compliant guest versus a floor playbook (no facts, one
 # ping) on the same guest, alternating, BENCH_REPS_PLAY times each: wall time, module executions
 # per host (tests/lib/callback_plugins/exec_counter.py), changed count, and where the role's time

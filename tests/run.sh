@@ -17,7 +17,7 @@ for tier in "${tiers[@]}"; do
   fi
   printf '\n===== tier %s =====\n' "$tier" >&2
   start=$SECONDS
-  TIER=$tier TIER_START=$SECONDS bash "$script"; rc=$?
+  TIER=$tier TIER_START=0 bash "$script"; rc=$?  # SECONDS restarts at 0 in the child
   took=$(( SECONDS - start ))
   if [ $rc -eq 0 ]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
   summary+=("$(printf '%-12s %5ss  %s' "$tier" "$took" "$verdict")")

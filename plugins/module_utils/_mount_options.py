@@ -15,6 +15,8 @@ import ipaddress
 import posixpath
 import re
 
+from ansible_collections.aws_efs.transit.plugins.module_utils._ids import FS_ID_RE
+
 # First helper release that strips each option before calling mount.nfs4.
 # Older helpers hand unknown options to mount.nfs4, which then fails with
 # "incorrect mount option" (derived from the tags of aws/efs-utils).
@@ -67,7 +69,6 @@ FORBIDDEN_OPTIONS = {
     'vers=3': 'EFS speaks NFSv4 only',
 }
 
-FS_ID_RE = re.compile(r'^fs-[0-9a-f]{8}(?:[0-9a-f]{9})?$')
 ACCESS_POINT_RE = re.compile(r'^fsap-[0-9a-f]{17}$')
 REGION_RE = re.compile(r'^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$')
 AZ_RE = re.compile(r'^[a-z]{2,4}(?:-[a-z0-9]+)+[a-z]$')

@@ -14,6 +14,8 @@ import hashlib
 import json
 import re
 
+from ansible_collections.aws_efs.transit.plugins.module_utils._ids import FS_ID_PATTERN, FS_ID_RE
+
 MAX_POLICY_CHARS = 20000
 DEFAULT_VERSION = "2012-10-17"
 KNOWN_VERSIONS = ("2012-10-17", "2008-10-17")
@@ -39,8 +41,7 @@ _PRESET_REMOVES = {
     "prevent_anonymous_access": ACTION_MOUNT,
 }
 
-_FS_ID_RE = re.compile(r"^fs-[0-9a-f]{8,40}$")
-_FS_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(fs-[0-9a-f]{8,40})$")
+_FS_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(" + FS_ID_PATTERN + r")$")
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+$")
 _ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
@@ -65,7 +66,7 @@ def parse_file_system_id(value):
     if not isinstance(value, str) or not value:
         raise PolicyError("file_system_id must be a file system id (fs-...) or a file system ARN")
     value = value.strip()
-    if _FS_ID_RE.match(value):
+    if FS_ID_RE.match(value):
         return value, None
     match = _FS_ARN_RE.match(value)
     if match:

@@ -155,8 +155,9 @@ umount "$ROOT/proc"
 rm -f "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/*_Packages 2>/dev/null || true
 
 mkdir -p "$WORK/out"
-cp "$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)" "$WORK/out/vmlinuz"
-cp "$(ls "$ROOT"/boot/initrd.img-* | sort -V | tail -1)" "$WORK/out/initrd.img"
+# The newest kernel and its initrd (globs sort by name; sort -V orders versions).
+cp "$(printf '%s\n' "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)" "$WORK/out/vmlinuz"
+cp "$(printf '%s\n' "$ROOT"/boot/initrd.img-* | sort -V | tail -1)" "$WORK/out/initrd.img"
 chmod 644 "$WORK/out/vmlinuz" "$WORK/out/initrd.img"
 truncate -s "$DISK_SIZE" "$WORK/out/disk.raw"
 sb_timed "mkfs.ext4 -d" mkfs.ext4 -q -F -L sandbox-root -d "$ROOT" "$WORK/out/disk.raw" \

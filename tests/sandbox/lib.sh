@@ -52,6 +52,12 @@ sb_scp_to() {
 
 sb_pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
+# True when PID is alive and its command line contains PATTERN: a stale pid file must never
+# make `down` signal some unrelated process that reused the number.
+sb_pid_is() {
+  sb_pid_alive "$1" && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
 # Closes the shared SSH connection to a guest, if any.
 sb_ssh_close() {
   local port

@@ -3,8 +3,9 @@
 #   run-guest.sh GUEST_DIR QEMU_ARGS...
 # qemu runs with -no-reboot: a reboot inside the guest ends the process and this loop starts it
 # again from the same overlay. A cold start boots in seconds where qemu's own warm reset took
-# minutes under TCG. A guest power-off or crash ends the loop; `sandbox.sh down` creates
-# GUEST_DIR/stop and sends SIGTERM.
+# minutes under TCG. Only a guest power-off ends the loop (or `sandbox.sh down`, which creates
+# GUEST_DIR/stop and sends SIGTERM); any other exit (a reboot, a CPU reset) starts qemu again,
+# unless qemu keeps dying within seconds.
 set -uo pipefail
 dir=$1
 shift
@@ -16,20 +17,27 @@ stop() {
   exit 0
 }
 trap stop TERM INT
+quick_exits=0
 while :; do
+  started=$SECONDS
   qemu-system-x86_64 "$@" -no-reboot &
   qpid=$!
   echo "$qpid" > "$dir/pid"
   wait "$qpid"
   rc=$?
-  echo "$(date -u +%FT%TZ) qemu pid $qpid exited with $rc"
+  echo "$(date -u +%FT%TZ) qemu pid $qpid exited with $rc after $(( SECONDS - started ))s"
   [ -f "$dir/stop" ] && break
-  # The kernel prints this at KERN_EMERG, so it reaches the console even with "quiet".
-  if tail -c 4000 "$dir/console.log" | grep -q "reboot: Restarting system"; then
-    echo "$(date -u +%FT%TZ) guest rebooted: starting qemu again"
-    echo "--- sandbox: qemu restarted for the guest's reboot ---" >> "$dir/console.log"
-    continue
+  # The kernel prints these at KERN_EMERG, so they reach the console even with "quiet".
+  last=$(tail -c 4000 "$dir/console.log" | grep -ao "reboot: [A-Za-z ]*" | tail -1)
+  if [ "$last" = "reboot: Power down" ]; then
+    echo "guest powered off: not restarting"
+    break
   fi
-  echo "guest powered off or crashed: not restarting"
-  break
+  if [ $(( SECONDS - started )) -lt 20 ]; then quick_exits=$(( quick_exits + 1 )); else quick_exits=0; fi
+  if [ "$quick_exits" -ge 3 ]; then
+    echo "qemu died $quick_exits times within seconds: giving up"
+    break
+  fi
+  echo "$(date -u +%FT%TZ) restarting qemu (${last:-no reboot message: reset or crash})"
+  echo "--- sandbox: qemu restarted (${last:-reset}) ---" >> "$dir/console.log"
 done

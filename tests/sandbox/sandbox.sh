@@ -91,14 +91,14 @@ wait_ssh() {
   local name=$1 old=${2:-} t0=$SECONDS next=10 pid bid
   pid=$(cat "$SB_STATE/$name/supervisor.pid")
   while :; do
-    sb_pid_alive "$pid" || { tail -20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
+    sb_pid_alive "$pid" || { tail -n 20 "$SB_STATE/$name/console.log" "$SB_STATE/$name/run-guest.log" >&2; die "$name: qemu exited"; }
     if bid=$(sb_ssh "$name" cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
       && [ -n "$bid" ] && [ "$bid" != "$old" ]; then
       log "$name: SSH up after $(( SECONDS - t0 ))s"
       return 0
     fi
     if [ $(( SECONDS - t0 )) -ge "$BOOT_TIMEOUT" ]; then
-      tail -20 "$SB_STATE/$name/console.log" >&2
+      tail -n 20 "$SB_STATE/$name/console.log" >&2
       die "$name: no SSH after ${BOOT_TIMEOUT}s"
     fi
     if [ $(( SECONDS - t0 )) -ge "$next" ]; then
@@ -110,17 +110,24 @@ wait_ssh() {
 }
 
 stop_guest() {
-  local name=$1 dir="$SB_STATE/$1" pid spid i
+  local name=$1 dir="$SB_STATE/$1" pid spid
   touch "$dir/stop"
   spid=$(cat "$dir/supervisor.pid" 2>/dev/null || true)
   pid=$(cat "$dir/pid" 2>/dev/null || true)
   sb_ssh_close "$name"
-  sb_pid_alive "$spid" && kill "$spid" 2>/dev/null
-  sb_pid_alive "$pid" && kill "$pid" 2>/dev/null
-  for i in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
-  sb_pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
-  sb_pid_alive "$spid" && kill -9 "$spid" 2>/dev/null
+  sb_pid_is "$spid" run-guest.sh || spid=
+  sb_pid_is "$pid" "$dir/disk.qcow2" || pid=
+  [ -n "$spid" ] && kill "$spid" 2>/dev/null
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  for _ in $(seq 1 20); do sb_pid_alive "$pid" || sb_pid_alive "$spid" || break; sleep 0.25; done
+  sb_pid_is "$pid" "$dir/disk.qcow2" && kill -9 "$pid" 2>/dev/null
+  sb_pid_is "$spid" run-guest.sh && kill -9 "$spid" 2>/dev/null
   log "$name: stopped qemu pid ${pid:-?} and its supervisor ${spid:-?}"
+  # Keep the last run's console for post-mortems; the overlay goes.
+  mkdir -p "$SB_STATE/logs"
+  for f in console.log run-guest.log provision.log; do
+    [ -f "$dir/$f" ] && mv "$dir/$f" "$SB_STATE/logs/$name-$f"
+  done
   rm -rf "$dir"
 }
 
@@ -139,7 +146,7 @@ on_all_guests() {
 # tests/emulator/emulator.sh when it exists; otherwise a plain moto server (no /_emulator/
 # controls, no DeleteFileSystemPolicy).
 start_emulator() {
-  local em="$REPO/tests/emulator/emulator.sh" port url i
+  local em="$REPO/tests/emulator/emulator.sh" port url
   if [ -x "$em" ]; then
     "$em" start >&2 || die "emulator.sh start failed"
     url=$("$em" url)
@@ -152,7 +159,7 @@ start_emulator() {
     moto_server -H 127.0.0.1 -p "$port" > "$SB_STATE/moto.log" 2>&1 &
     echo $! > "$SB_STATE/moto.pid"
     echo moto > "$SB_STATE/emulator.kind"
-    for i in $(seq 1 60); do
+    for _ in $(seq 1 60); do
       curl -fs "$url/moto-api/" >/dev/null 2>&1 && break
       python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$url/moto-api/" \
         >/dev/null 2>&1 && break
@@ -170,7 +177,7 @@ stop_emulator() {
     script) "$REPO/tests/emulator/emulator.sh" stop >&2 || log "emulator.sh stop failed" ;;
     moto)
       pid=$(cat "$SB_STATE/moto.pid" 2>/dev/null || true)
-      if sb_pid_alive "$pid"; then kill "$pid"; log "stopped moto_server pid $pid"; fi
+      if sb_pid_is "$pid" moto_server; then kill "$pid"; log "stopped moto_server pid $pid"; fi
       rm -f "$SB_STATE/moto.pid" ;;
   esac
   rm -f "$SB_STATE/emulator.kind" "$SB_STATE/emulator.url"
@@ -210,7 +217,7 @@ prepare_package() {
     log "mount helper: $(cat "$SB_STATE/helper"); efs_client_package_file stays unset"
     return 0
   fi
-  deb=$(ls "$out"/*.deb 2>/dev/null | head -1)
+  deb=$(find "$out" -maxdepth 1 -name '*.deb' -print -quit)
   [ -n "$deb" ] || die "no .deb produced in $out"
   echo "$deb" > "$SB_STATE/package_file"
   log "mount helper: $(cat "$SB_STATE/helper"): $deb"
@@ -336,7 +343,9 @@ cmd_up() {
   # While the guests boot: emulator, file systems, certificates, package.
   sb_timed "emulator start" start_emulator
   sb_timed "file systems" create_file_systems "$n"
-  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" $(awk '{print $2}' "$SB_STATE/filesystems") \
+  local fs_ids
+  mapfile -t fs_ids < <(awk '{print $2}' "$SB_STATE/filesystems")
+  sb_timed "test PKI" "$SANDBOX_DIR/pki.sh" "$SB_STATE/pki" "$SB_REGION" "${fs_ids[@]}" \
     || die "test PKI failed"
   sb_timed "mount helper package" prepare_package
   on_all_guests wait_ssh || die "a guest did not boot"

@@ -88,7 +88,7 @@ systemctl restart nfs-server.service
 exportfs -ra
 systemctl restart "${units[@]}"
 # Wait for every listener; fail loudly when one is missing.
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
   missing=0
   ss -ltnH | grep -q ':12049 ' || missing=1
   for spec in "$@"; do

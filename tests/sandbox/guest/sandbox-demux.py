@@ -11,7 +11,7 @@ import sys
 
 
 def hostport(text):
-    host, _, port = text.rpartition(":")
+    host, port = text.rsplit(":", 1)
     return host, int(port)
 
 

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# The adversarial tier: issue 5's attacks and faults against a real guest, each case staged in
+# the guest, attacked with the collection's modules/playbooks, and checked from outside over ssh
+# (findmnt, ss, /srv/efs, fstab sha256, /var/run/efs). See docs/ADVERSARIAL.md.
+# Reuses the sandbox the guest tier left running; alone, it starts one and converges site.yml.
+# ADV_CASES="7 4" runs only those cases (default: all, in the order below); ADV_RESTORE=0 skips
+# the final converge; ADV_MOUNT_TIMEOUT bounds the failing mounts of cases 1 and 2 (default 30 s).
+set -euo pipefail
+. "$(dirname "$0")/../lib/env.sh"
+. "$REPO/tests/lib/sandbox_session.sh"
+cd "$REPO"
+
+ADV=tests/integration/adversarial
+H=guest1
+# Failing TLS mounts retry for minutes; efs_tls_mount stops the helper after this many seconds.
+MOUNT_TIMEOUT=${ADV_MOUNT_TIMEOUT:-30}
+FAILED=()
+CASE_RC=0
+
+# One multiplexed SSH connection for the many small checks: a fresh handshake with a TCG guest
+# costs seconds. (Options as tests/sandbox/lib.sh's sb_ssh, plus the control socket.)
+. "$REPO/tests/sandbox/lib.sh"
+CTL="$BUILD/sandbox/adv-ssh.ctl"
+g() {
+  ssh "${SB_SSH_OPTS[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=600 \
+    -p "$(sb_guest_port "$H")" root@127.0.0.1 "$@"
+}
+# The relay port the kernel talks to for mount point $1 (empty when not mounted).
+mnt_port() { g "findmnt -rn -M $1 -o OPTIONS 2>/dev/null | tr ',' '\\n' | sed -n 's/^port=//p'" || true; }
+g_close() { ssh -o "ControlPath=$CTL" -O exit root@127.0.0.1 >/dev/null 2>&1 || true; }
+fstab_sum() { g sha256sum /etc/fstab | cut -d' ' -f1; }
+# Every NFS mount in the guest, one "TARGET SOURCE OPTIONS" line each.
+nfs_mounts() { g "findmnt -rn -t nfs,nfs4 -o TARGET,SOURCE,OPTIONS || true"; }
+# play with the sandbox's inventory/vars plus the case's file system and mount point.
+# Task timings (profile_tasks) go to the log: what each step of a case costs.
+aplay() {
+  local name=$1 book=$2; shift 2
+  ANSIBLE_CALLBACKS_ENABLED="$ANSIBLE_CALLBACKS_ENABLED,ansible.posix.profile_tasks" \
+    play "adv-$name" "$ADV/$book" -e "fs_id=$FS" "$@"
+}
+
+# Every mount of the file system goes first: NFSv4.1 client sharing would otherwise let a new
+# mount ride on an existing (TLS) client and "succeed" without its own tunnel.
+unmount_all() {
+  g "umount -a -t nfs4,nfs; ! findmnt -rn -t nfs,nfs4 >/dev/null" || die "NFS mounts remain: $(nfs_mounts)"
+}
+# Drops fstab lines whose mount point is $1, under the module's lock (staging, not the test).
+drop_fstab_lines() {
+  g "flock /etc/.fstab.efs.lock python3 -c '
+import sys, os
+p = \"/etc/fstab\"; data = open(p, \"rb\").read().decode(\"utf-8\", \"surrogateescape\")
+keep = [l for l in data.splitlines(True) if not (l.split() and not l.lstrip().startswith(\"#\") and len(l.split()) > 1 and l.split()[1] == sys.argv[1])]
+open(p + \".adv\", \"wb\").write(\"\".join(keep).encode(\"utf-8\", \"surrogateescape\")); os.rename(p + \".adv\", p)
+' $1"
+}
+# Relays and state files a killed helper leaves behind ('~' state files the watchdog never
+# reads, configs and '+' directories whose names reserve a port); prints what it removed.
+cleanup_leftovers() { g "python3 /root/adv/leftovers clean"; }
+# Waits (bounded) until the watchdog has retired every relay and state file no mount uses.
+wait_retired() {
+  local limit=$1 t0=$SECONDS left
+  while :; do
+    # shellcheck disable=SC2016  # expands in the guest
+    left=$(g 'for f in /var/run/efs/fs-*; do [ -f "$f" ] || continue
+      mp=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"mountpoint\"])" "$f")
+      port=${f##*.}; findmnt -rn -M "$mp" -o OPTIONS | grep -q "port=$port\b" || echo "$f"; done')
+    [ -z "$left" ] && return 0
+    [ $(( SECONDS - t0 )) -ge "$limit" ] && { log "not retired after ${limit}s: $left"; return 1; }
+    sleep 3
+  done
+}
+# fstab entries (not comments) whose mount point is $1.
+fstab_lines_for() { g "awk -v p='$1' '\$1 !~ /^#/ && \$2 == p' /etc/fstab"; }
+set_target() { g "/usr/local/sbin/sandbox-target $FS $1" >&2; }
+mount_log_lines() { g "cat /var/log/amazon/efs/mount.log 2>/dev/null | wc -l"; }
+
+# --- baseline ---------------------------------------------------------------------------------
+baseline() {
+  local port
+  g "mkdir -p /root/adv"
+  tar -C "$ADV/guest" -cf - . | g "tar -C /root/adv -xf -"
+  # Compliant already (the guest tier ran) -> nothing to do; otherwise a clean slate and converge.
+  port=$(mnt_port "$MNT")
+  if [ -n "$port" ] && g "dpkg -s amazon-efs-utils >/dev/null 2>&1 && ss -Hltnp 'sport = :$port' | grep -q stunnel"; then
+    log "guest already converged (efs-utils installed, $MNT on a stunnel relay port)"
+  else
+    set_target good >/dev/null
+    g "umount -a -t nfs4,nfs; python3 /root/adv/leftovers clean" >&2
+    play adv-converge playbooks/site.yml
+    python tests/lib/recap.py "$PLOGS/adv-converge.log" failed=0 unreachable=0
+  fi
+  # The tier ends by putting this back (and removing it); kept when a run stopped before that.
+  g "[ -f /root/adv/fstab.orig ] || cp -p /etc/fstab /root/adv/fstab.orig"
+}
+
+# --- 7: injection -------------------------------------------------------------------------------
+case_injection() {
+  local sum before_m before_s before_l
+  sum=$(fstab_sum); before_m=$(nfs_mounts); before_l=$(mount_log_lines)
+  before_s=$(g "ls -A /var/run/efs")
+  aplay injection injection.yml -e adv_path=/mnt/adv-inject
+  [ "$(fstab_sum)" = "$sum" ] || die "fstab changed"
+  [ "$(nfs_mounts)" = "$before_m" ] || die "the mount table changed"
+  [ "$(g "ls -A /var/run/efs")" = "$before_s" ] || die "/var/run/efs changed: the helper ran"
+  [ "$(mount_log_lines)" = "$before_l" ] || die "mount.log grew: the helper ran"
+  g "! ls -d /mnt/adv-inject '/mnt/a b' /mnt/x* /mnt/relative 2>/dev/null" >/dev/null || die "a mount point was created"
+  log "7: $(grep -o '"msg": "[0-9]* hostile values refused[^"]*"' "$PLOGS/adv-injection.log" | head -1)"
+}
+
+# --- 9: policy lockout (the rest of item 9 is in the policy tier) --------------------------------
+case_policy_lockout() {
+  local before after
+  before=$(AWS_ENDPOINT_URL=$EFS_EMULATOR_URL python tests/lib/emulator_query.py policy "$FS")
+  aplay policy-lockout policy_lockout.yml
+  after=$(AWS_ENDPOINT_URL=$EFS_EMULATOR_URL python tests/lib/emulator_query.py policy "$FS")
+  [ "$before" = "$after" ] || die "the stored policy changed: $before -> $after"
+  [ "$after" != none ] || die "no policy stored (site.yml should have written one)"
+}
+
+# --- 4: relay killed ----------------------------------------------------------------------------
+case_relay_kill() {
+  local token="kill-$RANDOM$RANDOM" since
+  since=$(g date +%s)
+  aplay relay-kill relay_kill.yml -e "mnt=$MNT" -e "adv_token=$token"
+  # The watchdog (not something else) restarted it.
+  g "grep -h 'is not running' /var/log/amazon/efs/mount-watchdog.log* | tail -1" | grep -q . \
+    || die "the watchdog never noticed the dead relay"
+  g "findmnt -rn -M $MNT -o OPTIONS" | tr ',' '\n' | grep -q '^port=2' || die "$MNT lost its relay port"
+}
+
+# --- 3: plain NFS on the path --------------------------------------------------------------------
+case_plain_nfs() {
+  local token="plain-$RANDOM$RANDOM" rc=0 report port
+  unmount_all
+  drop_fstab_lines "$MNT"
+  g "mount -t nfs4 -o vers=4.1,port=12049 127.0.0.1:/ $MNT && echo $token > $MNT/adv-plain && sync"
+  g "cat /srv/efs/adv-plain" | grep -qx "$token" || die "the plain mount does not reach the export"
+  # The compliance gate must fail on it.
+  play adv-plain-audit playbooks/audit.yml || rc=$?
+  [ "$rc" != 0 ] || die "playbooks/audit.yml passed with plain NFS on $MNT"
+  report=$(find "$BUILD/sandbox/report" -maxdepth 1 -name '*.json' -print -quit)
+  python - "$report" "$MNT" <<'PY' || die "the audit report does not flag $MNT"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+mounts = [m for h in rep["hosts"] for m in (h.get("mounts") or []) if m.get("path") == sys.argv[2]]
+assert mounts and not mounts[0]["compliant"] and not mounts[0]["tls"], mounts
+assert not rep["compliant"], rep
+print("    report: %s not compliant: %s" % (sys.argv[2], mounts[0]["reasons"][:2]), file=sys.stderr)
+PY
+  aplay plain-nfs plain_nfs.yml -e "mnt=$MNT"
+  port=$(mnt_port "$MNT")
+  if [ -z "$port" ] || [ "$port" = 12049 ]; then die "$MNT is not on a relay port after remediation (port=$port)"; fi
+  g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "nothing but stunnel may listen on $port"
+  g "cat $MNT/adv-plain" | grep -qx "$token" || die "data written through the plain mount is gone"
+  [ "$(fstab_lines_for "$MNT" | wc -l)" = 1 ] || die "fstab needs exactly one line for $MNT"
+}
+
+# --- 1 and 2: a target the client must not trust -------------------------------------------------
+tls_refused() {
+  local mode=$1 sum lines since port writer_line=""
+  unmount_all
+  drop_fstab_lines "$MNT"
+  sum=$(fstab_sum); lines=$(mount_log_lines); since=$(g date +%s)
+  trap 'set_target good >/dev/null 2>&1 || true' EXIT
+  set_target "$mode"
+  if [ "$mode" = wrong-name ]; then
+    # A second writer appends under the module's lock while the doomed mount runs: rolling back
+    # our line must keep it.
+    writer_line="# adv-writer $RANDOM$RANDOM"
+    g "nohup python3 /root/adv/fstab-writer after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
+  fi
+  aplay "tls-$mode" tls_refused.yml -e "mnt=$MNT" -e "adv_mount_timeout=$MOUNT_TIMEOUT"
+  # No fallback: nothing NFS anywhere (every mount of the fs was unmounted above), and every
+  # mount.nfs4 the helper ran since went to the local relay, never to the target directly.
+  [ -z "$(nfs_mounts)" ] || die "something is mounted after a refused TLS mount: $(nfs_mounts)"
+  g "tail -n +$(( lines + 1 )) /var/log/amazon/efs/mount.log" > "$PLOGS/adv-tls-$mode.mount.log"
+  grep -q 'mount.nfs4' "$PLOGS/adv-tls-$mode.mount.log" || die "the helper never ran mount.nfs4"
+  ! grep 'Executing.*mount.nfs4' "$PLOGS/adv-tls-$mode.mount.log" | grep -qv 'mount.nfs4 127\.0\.0\.1:' \
+    || die "the helper ran mount.nfs4 against something other than the local relay"
+  ! grep -q 'Successfully mounted' "$PLOGS/adv-tls-$mode.mount.log" || die "mount.log says it mounted"
+  # Why it failed, seen from the target: the client aborted the TLS handshake.
+  g "journalctl -u sandbox-target@$FS --since @$since --no-pager -o cat" > "$PLOGS/adv-tls-$mode.target.log"
+  # untrusted-ca: the client rejects the chain ("unknown ca"); wrong-name: the chain is trusted,
+  # so the alert must be another one (stunnel's checkHost failure).
+  grep -Eiq 'alert' "$PLOGS/adv-tls-$mode.target.log" \
+    || die "the target saw no TLS alert from the client (see $PLOGS/adv-tls-$mode.target.log)"
+  if [ "$mode" = untrusted-ca ]; then
+    grep -qi 'alert unknown ca' "$PLOGS/adv-tls-$mode.target.log" || die "the client did not reject the CA"
+  else
+    ! grep -qi 'alert unknown ca' "$PLOGS/adv-tls-$mode.target.log" || die "the wrong-name certificate's CA was not trusted"
+  fi
+  log "target: $(grep -Ei 'alert|certificate' "$PLOGS/adv-tls-$mode.target.log" | tail -1)"
+  if [ -n "$writer_line" ]; then
+    g "grep -qxF '$writer_line' /etc/fstab" || die "the other writer's line was lost by the rollback"
+    g "grep -vxF '$writer_line' /etc/fstab | sha256sum" | grep -q "^$sum " \
+      || die "fstab differs from before by more than the other writer's line"
+    g "flock /etc/.fstab.efs.lock sed -i '/^# adv-writer /d' /etc/fstab"
+  fi
+  [ "$(fstab_sum)" = "$sum" ] || die "fstab differs from before"
+  cleanup_leftovers | sed 's/^/    leftover: /' >&2
+  # A port left reserved by the killed helper shows as a leftover; the watchdog retires the rest.
+  [ -z "$(g "python3 /root/adv/leftovers list")" ] || die "a '~' state file is left"
+  set_target good
+  trap - EXIT
+}
+case_untrusted_ca() { tls_refused untrusted-ca; }
+case_wrong_name() { tls_refused wrong-name; }
+
+# --- 6: hostile fstab + a concurrent writer ------------------------------------------------------
+case_hostile_fstab() {
+  local d="$PLOGS/adv-fstab"
+  mkdir -p "$d"
+  unmount_all
+  g "cat /root/adv/fstab.orig" > "$d/base"
+  python "$ADV/hostile_fstab.py" make "$d/base" "$FS" "$MNT" > "$d/hostile"
+  g "flock /etc/.fstab.efs.lock sh -c 'cat > /etc/fstab.adv && mv /etc/fstab.adv /etc/fstab'" < "$d/hostile"
+  cmp -s <(g "cat /etc/fstab") "$d/hostile" || die "could not stage the hostile fstab"
+  # The second writer appends under the module's lock until told to stop (guest/fstab-writer).
+  g "rm -f /root/adv/writer.*; nohup python3 /root/adv/fstab-writer loop /root/adv/writer.stop /root/adv/writer.log $MNT </dev/null >/dev/null 2>&1 &"
+  aplay hostile-fstab mount.yml -e "mnt=$MNT"
+  g "touch /root/adv/writer.stop; sleep 1; cat /root/adv/writer.log" > "$d/writer.log"
+  g "cat /etc/fstab" > "$d/result"
+  python "$ADV/hostile_fstab.py" check "$d/hostile" "$d/result" "$d/writer.log" "$FS" "$MNT"
+  # libmount (mount, systemd's fstab generator) must still read it, and see our mount point once.
+  g "findmnt -s -rn -o TARGET 2>&1" > "$d/targets"
+  ! grep -qi 'parse error' "$d/targets" || die "libmount cannot parse the result: $(cat "$d/targets")"
+  [ "$(grep -cx "$MNT" "$d/targets")" = 1 ] || die "libmount sees $MNT $(grep -cx "$MNT" "$d/targets") times"
+  # Put the writer's lines and the hostile lines away again; our line stays.
+  g "flock /etc/.fstab.efs.lock sed -i '/^# adv-writer /d' /etc/fstab"
+}
+
+# --- 5: reboot with two TLS mounts (one of a subpath) ---------------------------------------------
+SUB_MNT=/mnt/efs-sub
+case_reboot() {
+  local token="reboot-$RANDOM$RANDOM" rc=0 p port mounts
+  g "mkdir -p /srv/efs/adv-sub"
+  g "findmnt -rn -M $MNT >/dev/null" || aplay reboot-mount1 mount.yml -e "mnt=$MNT"
+  aplay reboot-mount2 mount.yml -e "mnt=$SUB_MNT" -e adv_subpath=/adv-sub
+  g "echo $token > $MNT/adv-reboot && echo $token > $SUB_MNT/adv-reboot-sub && sync"
+  g_close
+  bash "$SB" reboot "$H"
+  mounts="[{\"file_system_id\": \"$FS\", \"path\": \"$MNT\"}, {\"file_system_id\": \"$FS\", \"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}]"
+  play adv-reboot-audit playbooks/audit.yml -e "{\"efs_client_mounts\": $mounts}" || rc=$?
+  [ "$rc" = 0 ] || die "audit.yml after the reboot: not compliant (rc=$rc)"
+  for p in "$MNT" "$SUB_MNT"; do
+    g "findmnt -rn -M $p -o FSTYPE,SOURCE" | grep -Eq '^nfs4 127\.0\.0\.1:/' || die "$p is not an nfs4 mount of 127.0.0.1 after the reboot"
+    port=$(mnt_port "$p")
+    g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "$p: port $port is not a stunnel listener"
+    g "grep -h '^accept\|^verify\|^checkHost' /var/run/efs/stunnel-config.*.$port" > "$PLOGS/adv-reboot.$port.conf"
+    if ! { grep -qx 'verify = 2' "$PLOGS/adv-reboot.$port.conf" && grep -q "^checkHost = $FS\.efs\." "$PLOGS/adv-reboot.$port.conf"; }; then
+      die "$p: the relay on $port does not verify the target"
+    fi
+  done
+  g "cat $MNT/adv-reboot $SUB_MNT/adv-reboot-sub" | grep -cx "$token" | grep -qx 2 || die "data written before the reboot is gone"
+  g "cat /srv/efs/adv-sub/adv-reboot-sub" | grep -qx "$token" || die "the subpath mount does not map to /adv-sub"
+  g "ss -Htnp state established '( dport = :2049 )'" | grep -q stunnel || die "no TLS connection to the target"
+}
+
+# --- 8: state=absent --------------------------------------------------------------------------------
+case_absent() {
+  local grace ports p left t0
+  grace=$(g "python3 -c \"import configparser as c; p=c.ConfigParser(); p.read('/etc/amazon/efs/efs-utils.conf'); print(p.getint('mount-watchdog', 'unmount_grace_period_sec', fallback=30))\"")
+  ports=$(g "findmnt -rn -t nfs4 -o OPTIONS" | tr ',' '\n' | sed -n 's/^port=//p' | sort -u)
+  ports="$ports $(g "ls /var/run/efs" | sed -n 's/^fs-.*\.\([0-9]*\)$/\1/p')"
+  ports=$(printf '%s' "$ports" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
+  [ -n "${ports// /}" ] || die "no relay ports to watch"
+  log "8: grace period ${grace}s, relay ports: $ports"
+  # The subpath mount first: it rides on the first mount's client and relay.
+  aplay absent absent.yml -e "{\"adv_mounts\": [{\"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}, {\"path\": \"$MNT\"}]}"
+  [ -z "$(nfs_mounts)" ] || die "still mounted: $(nfs_mounts)"
+  [ -z "$(fstab_lines_for "$MNT")$(fstab_lines_for "$SUB_MNT")" ] || die "fstab still has a line"
+  t0=$SECONDS
+  # The watchdog counts a few polls, then waits out the grace period.
+  while :; do
+    left=$(g "ls -A /var/run/efs | grep -E '^(~?fs-|stunnel-config[.])'; for p in $ports; do ss -Hltn \"sport = :\$p\" | sed \"s/^/listening: /\"; done; pgrep -a stunnel | grep stunnel-config || true")
+    [ -z "$left" ] && break
+    [ $(( SECONDS - t0 )) -lt $(( grace + 60 )) ] || die "after $(( SECONDS - t0 ))s: $left"
+    sleep 3
+  done
+  log "8: relays, state files, configs and ports gone $(( SECONDS - t0 ))s after the unmount"
+  for p in $ports; do g "! ls /var/run/efs/*.$p /var/run/efs/*.$p+ 2>/dev/null" >/dev/null || die "port $p still reserved"; done
+}
+
+# --- restore ---------------------------------------------------------------------------------------
+restore() {
+  set_target good >/dev/null
+  cleanup_leftovers >&2 || true
+  unmount_all
+  g "cp -p /root/adv/fstab.orig /etc/fstab && rm -f /root/adv/fstab.orig /srv/efs/adv-* && rm -rf /srv/efs/adv-sub && rmdir $SUB_MNT 2>/dev/null; true"
+  play adv-restore playbooks/site.yml
+  python tests/lib/recap.py "$PLOGS/adv-restore.log" failed=0 unreachable=0
+  play adv-restore-audit playbooks/audit.yml
+}
+
+# --- run -------------------------------------------------------------------------------------------
+run_case() {  # runs a case in a subshell so that a failure ends only that case
+  set +e
+  (set -e; "$@")
+  CASE_RC=$?
+  set -e
+}
+case_() {
+  local label=$1 case_t0=$SECONDS; shift
+  timed "$label" run_case "$@"
+  if [ "$CASE_RC" = 0 ]; then
+    PHASES[-1]=$(printf '%-40s %-7s %5ss' "$label" passed "$(( SECONDS - case_t0 ))")
+  else
+    PHASES[-1]=$(printf '%-40s %-7s %5ss' "$label" FAILED "$(( SECONDS - case_t0 ))")
+    FAILED+=("$label")
+    log "FAILED: $label"
+  fi
+}
+
+timed "sandbox (reuse or start)" ensure_sandbox 1
+FS=$(python -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["efs_client_mounts"][0]["file_system_id"])' "$VARS")
+MNT=$(python -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["efs_client_mounts"][0]["path"])' "$VARS")
+log "file system $FS at $MNT; helper: $(cat "$BUILD/sandbox/helper" 2>/dev/null || echo unknown)"
+timed "baseline (converge unless compliant)" baseline
+
+declare -A CASES=(
+  [7]="7 injection rejected|case_injection"
+  [9]="9 lockout policy refused|case_policy_lockout"
+  [4]="4 relay killed, watchdog heals|case_relay_kill"
+  [3]="3 plain NFS on the path|case_plain_nfs"
+  [1]="1 untrusted CA at the target|case_untrusted_ca"
+  [2]="2 certificate for another name|case_wrong_name"
+  [6]="6 hostile fstab + second writer|case_hostile_fstab"
+  [5]="5 reboot, two TLS mounts|case_reboot"
+  [8]="8 state=absent, relay/port freed|case_absent"
+)
+for n in ${ADV_CASES:-7 9 4 3 1 2 6 5 8}; do
+  spec=${CASES[$n]:-}
+  [ -n "$spec" ] || die "no case $n"
+  case_ "${spec%%|*}" "${spec##*|}"
+done
+# ADV_RESTORE=0 skips the final converge (for working on one case against a kept guest).
+[ "${ADV_RESTORE:-1}" = 0 ] || case_ "restore: converge + audit" restore
+g_close
+print_phases
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  die "failed: ${FAILED[*]}"
+fi
+log "all adversarial cases passed"
