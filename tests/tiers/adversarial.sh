@@ -120,6 +120,7 @@ case_plain_nfs() {
   # The compliance gate must fail on it.
   play adv-plain-audit playbooks/audit.yml || rc=$?
   [ "$rc" != 0 ] || die "playbooks/audit.yml passed with plain NFS on $MNT"
+  log "3: playbooks/audit.yml failed, as it must (rc=$rc)"
   report=$(find "$BUILD/sandbox/report" -maxdepth 1 -name '*.json' -print -quit)
   python - "$report" "$MNT" <<'PY' || die "the audit report does not flag $MNT"
 import json, sys

@@ -1,8 +1,8 @@
 """What a helper killed by a timeout leaves in /var/run/efs, and its removal.
 
-  python3 leftovers.py list    '~' state files (the watchdog never reads them), with their relay pid
+  python3 leftovers.py list   '~' state files (the watchdog never reads them), with their relay pid
   python3 leftovers.py clean  stop those relays, remove the '~' file, its tunnel config and '+' directory
-                    (their names end in the port, so they keep it reserved)
+                              (their names end in the port, so they keep it reserved)
 """
 import json
 import os
