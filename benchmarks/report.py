@@ -263,6 +263,8 @@ def main(argv):
     results, out_md, chart = argv
     run = load(results, "run.json") or {}
     la = loads(results)
+    m_img = re.search(r"\] image \(\w+\) took (\d+)s", load(results, "sandbox-up.log") or "")
+    img_s = int(m_img.group(1)) if m_img else 0
     machine = load(results, "machine.json") or {}
     body = []
     for name, title, src, fn in SECTIONS:
@@ -297,7 +299,9 @@ def main(argv):
         "functionally breaks (a playbook fails, a no-change run changes something, a mount is not what it "
         "should be).",
         "",
-        f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all, {run.get('guests', '?')} guests.",
+        f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all"
+        + (f" (of which {img_s} s building the guest image in `sandbox.sh up`: its inputs had changed)" if img_s else "")
+        + f", {run.get('guests', '?')} guests.",
         f"- Machine: {machine.get('cpus', '?')} CPU cores ({machine.get('cpu_model', '?')}), "
         f"{machine.get('mem_gib', '?')} GiB RAM, Linux {machine.get('kernel', '?')}; "
         f"load average at start {' '.join(machine.get('loadavg_at_start', []))}"
