@@ -103,8 +103,8 @@ def throughput_panel(tp, x0, y0, w, h):
     return out
 
 
-def nochange_panel(role, mount, x0, y0, w):
-    out = [text(x0, y0, "No-change cost (s, median)", 15, weight="bold")]
+def nochange_panel(role, mount, fleet, x0, y0, w):
+    out = [text(x0, y0, "Run times (s, median)", 15, weight="bold")]
     groups = []
     if role:
         groups.append(("whole playbook run", [
@@ -114,6 +114,10 @@ def nochange_panel(role, mount, x0, y0, w):
         groups.append(("one task", [
             ("stat", statistics.median(mount["stat"]), PLAIN),
             ("efs_tls_mount", statistics.median(mount["efs_tls_mount"]), TLS)]))
+    if fleet:
+        groups.append(("site.yml no-change", [
+            ("1 guest", statistics.median(r["wall"] for r in fleet["nochange_first"]), PLAIN),
+            (f"{fleet['guests']} guests", statistics.median(r["wall"] for r in fleet["nochange_all"]), TLS)]))
     if not groups:
         return out + [text(x0, y0 + 30, "no results")]
     y = y0 + 22
@@ -128,7 +132,7 @@ def nochange_panel(role, mount, x0, y0, w):
             out.append(rect(x0 + 100, y, bw, 16, color))
             out.append(text(x0 + 106 + bw, y + 13, f"{val:.2f}", 11))
             y += 22
-        y += 24
+        y += 20
     return out
 
 
@@ -142,7 +146,7 @@ def main(argv):
              f'font-family="DejaVu Sans, Arial, sans-serif">', rect(0, 0, W, H, "#ffffff")]
     parts += compliance_panel(report, 20, 30, 320)
     parts += throughput_panel(tp, 370, 30, 270, 330)
-    parts += nochange_panel(role, mount, 680, 30, 270)
+    parts += nochange_panel(role, mount, load(results, "fleet_forks.json"), 680, 30, 270)
     parts.append(text(20, H - 10, "aws_efs.transit sandbox benchmarks (qemu TCG guests, stand-in efs-utils); see BENCHMARKS.md",
                       10, fill="#616161"))
     parts.append("</svg>\n")

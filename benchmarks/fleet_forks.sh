@@ -12,7 +12,7 @@
 # Raw results: benchmarks/results/fleet_forks.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 REPS=${BENCH_REPS_FLEET:-1}
 PHASE=${1:-all}
 mapfile -t GUESTS < <(awk '{print $1}' "$BUILD/sandbox/filesystems")

@@ -6,7 +6,7 @@
 # Raw results: benchmarks/results/image_build.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 scratch=$(mktemp -d "$BUILD/bench-image.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 t0=$SECONDS

@@ -7,7 +7,7 @@
 # Raw results: benchmarks/results/mount_nochange.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 REPS=${BENCH_REPS_TASK:-5}
 HOST=${BENCH_HOST:-guest1}
 MLOG=/var/log/amazon/efs/mount.log

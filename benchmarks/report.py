@@ -144,7 +144,7 @@ def throughput_md(t):
         "\nBoth stunnels (the client relay and the fake mount target) and nfsd run inside the same "
         "guest, on its one emulated CPU: the TLS path pays for encryption and decryption twice, plus two "
         "extra TCP hops, all in emulated instructions. This measures the sandbox, not EFS: on EC2 the "
-        "relay runs on real cores with AES-NI and the mount target is AWS's.",
+        "relay runs on real cores with hardware AES and the mount target is AWS's.",
     ])
 
 
@@ -161,14 +161,18 @@ def sandbox_md(results):
     parts = []
     if rows:
         parts += ["`tests/sandbox/sandbox.sh up` of this run:\n", table(["phase", "s"], rows)]
-    img = load(results, "image_rebuild.json")
+    img = load(results, "image_build.json")
     if img:
-        parts.append(f"\nImage rebuild from the cached debootstrap tarball (debootstrap install, initramfs, "
-                     f"mkfs.ext4 -d), into a scratch cache: **{img['seconds']} s** (download of the packages "
-                     "not included; not measured here).")
+        when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(results, "image_build.json")))
+        ph = img["phases"]
+        dl = ph.get("debootstrap download", 0)
+        parts += [f"\nGuest image built from nothing by `benchmarks/image_build.sh` ({when:%Y-%m-%d %H:%M}, "
+                  "in a scratch cache, on its own: no guest of this run was up):\n",
+                  table(["phase", "s"], [[k, v] for k, v in ph.items()] + [["**total (uncached)**", img["total"]],
+                        ["total without the download (cached debootstrap tarball)", img["total"] - dl]])]
     else:
-        parts.append("\nImage: reused from the cache in this run (the row above); an uncached build "
-                     "(debootstrap download + install) was not measured by this run.")
+        parts.append("\nImage: reused from the cache in this run (the row above); a build from nothing was "
+                     "not measured (`benchmarks/run.sh --only none --image-rebuild` does).")
     for p in sorted(glob.glob(os.path.join(results, "phases-*.txt"))):
         when = datetime.datetime.fromtimestamp(os.path.getmtime(p)).strftime("%Y-%m-%d %H:%M")
         parts += [f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[7:-4]}.sh` ({when}, another run):\n",
@@ -176,12 +180,15 @@ def sandbox_md(results):
     return "\n".join(parts)
 
 
+def mount_line(m):
+    proof = f"TLS via {m.get('relay')} port {m.get('port')}" if m.get("tls") else "not proven"
+    return f"{m['file_system_id']} {m['path']} {proof}"
+
+
 def compliance_md(c):
     rows = [[h["host"], "yes" if h["compliant"] else "**no**",
              (h.get("efs_utils") or {}).get("version", ""), h.get("relay", ""),
-             "; ".join(f"{m['file_system_id']} {m['path']} "
-                       + (f"TLS via {m.get('relay')} port {m.get('port')}" if m.get("tls") else "not proven")
-                       for m in h.get("mounts", []))] for h in c.get("hosts", [])]
+             "; ".join(mount_line(m) for m in h.get("mounts", []))] for h in c.get("hosts", [])]
     pol = c.get("policies") or []
     return "\n".join([
         f"From the role's report (`efs-transit-compliance.json`, {c.get('generated_at')}): "
@@ -255,6 +262,9 @@ def summary(results):
 def main(argv):
     results, out_md, chart = argv
     run = load(results, "run.json") or {}
+    la = loads(results)
+    m_img = re.search(r"\] image \(\w+\) took (\d+)s", load(results, "sandbox-up.log") or "")
+    img_s = int(m_img.group(1)) if m_img else 0
     machine = load(results, "machine.json") or {}
     body = []
     for name, title, src, fn in SECTIONS:
@@ -265,7 +275,10 @@ def main(argv):
         print(f"\n## {title}\n\n{md}")
         body.append(f"## {title}\n\n{md}\n")
     sb = sandbox_md(results)
-    body.append(f"## 5. Sandbox: image, boot, converge\n\n{sb}\n\nConverge timings: section 3.\n")
+    fl = load(results, "fleet_forks.json")
+    conv = (f"Converge (`site.yml` on fresh guests): one guest {fl['converge_first']['wall']:.0f} s, {fl['rest']} at once "
+            f"{fl['converge_rest']['wall']:.0f} s (section 3)." if fl else "")
+    body.append(f"## 5. Sandbox: image, boot, converge\n\n{sb}\n\n{conv}\n")
     print(f"\n## 5. Sandbox\n\n{sb}")
     comp = load(results, "compliance.json")
     body.append("## 6. The picture\n\n"
@@ -278,7 +291,6 @@ def main(argv):
         body.append("## 7. efs_policy API calls for 1, 10, 100 file systems\n\n"
                     f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
                     f"{pol}\n")
-    la = loads(results)
     head = [
         "# Benchmarks",
         "",
@@ -287,7 +299,9 @@ def main(argv):
         "functionally breaks (a playbook fails, a no-change run changes something, a mount is not what it "
         "should be).",
         "",
-        f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all, {run.get('guests', '?')} guests.",
+        f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all"
+        + (f" (of which {img_s} s building the guest image in `sandbox.sh up`: its inputs had changed)" if img_s else "")
+        + f", {run.get('guests', '?')} guests.",
         f"- Machine: {machine.get('cpus', '?')} CPU cores ({machine.get('cpu_model', '?')}), "
         f"{machine.get('mem_gib', '?')} GiB RAM, Linux {machine.get('kernel', '?')}; "
         f"load average at start {' '.join(machine.get('loadavg_at_start', []))}"

@@ -7,7 +7,7 @@
 # Raw results: benchmarks/results/role_nochange.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 REPS=${BENCH_REPS_PLAY:-2}
 HOST=${BENCH_HOST:-guest1}
 

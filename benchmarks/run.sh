@@ -13,7 +13,7 @@
 # --no-sandbox and a converged sandbox. --only none --image-rebuild: the image build alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 export TIER=bench
 TIER_START=$SECONDS
 SANDBOX=1 IMAGE=0 REPORT_ONLY=0 ONLY="fleet_forks,role_nochange,mount_nochange,throughput"

@@ -11,7 +11,7 @@
 # Raw results: benchmarks/results/throughput.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$REPO"
+cd "$(dirname "$0")/.."
 ROUNDS=${BENCH_THROUGHPUT_ROUNDS:-3}
 MIB=${BENCH_THROUGHPUT_MIB:-32}
 HOST=${BENCH_HOST:-guest1}

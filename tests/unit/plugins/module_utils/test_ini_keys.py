@@ -7,7 +7,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils._ini_keys import I
 
 # Shaped like the packaged efs-utils.conf: comments, commented examples, two sections.
 CONF = """#
-# Copyright 2017-2018 Amazon.com, Inc. and its affiliates.
+# A header comment, as the packaged file has one.
 #
 
 [DEFAULT]
