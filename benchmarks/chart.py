@@ -23,8 +23,10 @@ def load(results, name):
 
 
 def text(x, y, s, size=12, anchor="start", weight="normal", fill=INK):
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}" fill="{fill}">{escape(str(s))}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'font-weight="{weight}" fill="{fill}">{escape(str(s))}</text>'
+    )
 
 
 def rect(x, y, w, h, fill, title=None):
@@ -37,11 +39,20 @@ def compliance_panel(report, x0, y0, w):
     if not report:
         return out + [text(x0, y0 + 30, "no compliance report found")]
     verdict = "COMPLIANT" if report.get("compliant") else "NOT COMPLIANT"
-    out.append(text(x0, y0 + 22, f"{verdict}, {report.get('generated_at', '')}", 12,
-                    fill=GREEN if report.get("compliant") else RED))
+    out.append(
+        text(
+            x0,
+            y0 + 22,
+            f"{verdict}, {report.get('generated_at', '')}",
+            12,
+            fill=GREEN if report.get("compliant") else RED,
+        )
+    )
     policies = report.get("policies") or []
-    bars = [("hosts", report["hosts_compliant"], report["hosts_total"]),
-            ("mounts", report["mounts_compliant"], report["mounts_total"])]
+    bars = [
+        ("hosts", report["hosts_compliant"], report["hosts_total"]),
+        ("mounts", report["mounts_compliant"], report["mounts_total"]),
+    ]
     if policies:
         bars.append(("policies", sum(1 for p in policies if p.get("compliant")), len(policies)))
     bw = w - 150
@@ -63,8 +74,15 @@ def compliance_panel(report, x0, y0, w):
         y += 16
         for m in h.get("mounts", []):
             proof = f"TLS via {m.get('relay')} :{m.get('port')}" if m.get("tls") else "no TLS proof"
-            out.append(text(x0 + 28, y, f"{m['file_system_id']} {m['path']}: {proof}", 10,
-                            fill=GREEN if m.get("compliant") else RED))
+            out.append(
+                text(
+                    x0 + 28,
+                    y,
+                    f"{m['file_system_id']} {m['path']}: {proof}",
+                    10,
+                    fill=GREEN if m.get("compliant") else RED,
+                )
+            )
             y += 14
     return out
 
@@ -107,17 +125,35 @@ def nochange_panel(role, mount, fleet, x0, y0, w):
     out = [text(x0, y0, "Run times (s, median)", 15, weight="bold")]
     groups = []
     if role:
-        groups.append(("whole playbook run", [
-            ("floor (ping)", statistics.median(r["wall"] for r in role["floor"]), PLAIN),
-            ("efs_client role", statistics.median(r["wall"] for r in role["role"]), TLS)]))
+        groups.append(
+            (
+                "whole playbook run",
+                [
+                    ("floor (ping)", statistics.median(r["wall"] for r in role["floor"]), PLAIN),
+                    ("efs_client role", statistics.median(r["wall"] for r in role["role"]), TLS),
+                ],
+            )
+        )
     if mount:
-        groups.append(("one task", [
-            ("stat", statistics.median(mount["stat"]), PLAIN),
-            ("efs_tls_mount", statistics.median(mount["efs_tls_mount"]), TLS)]))
+        groups.append(
+            (
+                "one task",
+                [
+                    ("stat", statistics.median(mount["stat"]), PLAIN),
+                    ("efs_tls_mount", statistics.median(mount["efs_tls_mount"]), TLS),
+                ],
+            )
+        )
     if fleet:
-        groups.append(("site.yml no-change", [
-            ("1 guest", statistics.median(r["wall"] for r in fleet["nochange_first"]), PLAIN),
-            (f"{fleet['guests']} guests", statistics.median(r["wall"] for r in fleet["nochange_all"]), TLS)]))
+        groups.append(
+            (
+                "site.yml no-change",
+                [
+                    ("1 guest", statistics.median(r["wall"] for r in fleet["nochange_first"]), PLAIN),
+                    (f"{fleet['guests']} guests", statistics.median(r["wall"] for r in fleet["nochange_all"]), TLS),
+                ],
+            )
+        )
     if not groups:
         return out + [text(x0, y0 + 30, "no results")]
     y = y0 + 22
@@ -142,13 +178,23 @@ def main(argv):
     tp = load(results, "throughput.json")
     role, mount = load(results, "role_nochange.json"), load(results, "mount_nochange.json")
     W, H = 960, 440
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-             f'font-family="DejaVu Sans, Arial, sans-serif">', rect(0, 0, W, H, "#ffffff")]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+        f'font-family="DejaVu Sans, Arial, sans-serif">',
+        rect(0, 0, W, H, "#ffffff"),
+    ]
     parts += compliance_panel(report, 20, 30, 320)
     parts += throughput_panel(tp, 370, 30, 270, 330)
     parts += nochange_panel(role, mount, load(results, "fleet_forks.json"), 680, 30, 270)
-    parts.append(text(20, H - 10, "aws_efs.transit sandbox benchmarks (qemu TCG guests, stand-in efs-utils); see BENCHMARKS.md",
-                      10, fill="#616161"))
+    parts.append(
+        text(
+            20,
+            H - 10,
+            "aws_efs.transit sandbox benchmarks (qemu TCG guests, stand-in efs-utils); see BENCHMARKS.md",
+            10,
+            fill="#616161",
+        )
+    )
     parts.append("</svg>\n")
     svg = "\n".join(parts)
     for out in outs:

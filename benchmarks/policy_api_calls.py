@@ -40,7 +40,9 @@ def run_playbook(url, fs_ids, presets, workdir):
     with open(extra, "w", encoding="utf-8") as f:
         json.dump({"emulator_url": url, "fs_ids": fs_ids, "presets": presets}, f)
     start = time.monotonic()
-    proc = subprocess.run(["ansible-playbook", PLAYBOOK, "-e", f"@{extra}"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["ansible-playbook", PLAYBOOK, "-e", f"@{extra}"], capture_output=True, text=True, check=False
+    )
     took = time.monotonic() - start
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
@@ -67,12 +69,18 @@ def main():
                 control(url, "calls/reset")
                 took = run_playbook(url, fs_ids, presets, env_dir)
                 calls = control(url, "calls", method="GET")["calls"]
-                rows.append({
-                    "file_systems": size, "scenario": name, "expected_per_fs": expected,
-                    "describe": calls.get("DescribeFileSystemPolicy", 0), "put": calls.get("PutFileSystemPolicy", 0),
-                    "delete": calls.get("DeleteFileSystemPolicy", 0), "total": sum(calls.values()),
-                    "seconds": round(took, 1),
-                })
+                rows.append(
+                    {
+                        "file_systems": size,
+                        "scenario": name,
+                        "expected_per_fs": expected,
+                        "describe": calls.get("DescribeFileSystemPolicy", 0),
+                        "put": calls.get("PutFileSystemPolicy", 0),
+                        "delete": calls.get("DeleteFileSystemPolicy", 0),
+                        "total": sum(calls.values()),
+                        "seconds": round(took, 1),
+                    }
+                )
                 print(f"{size} file systems, {name}: {calls} in {took:.1f}s", file=sys.stderr)
     finally:
         subprocess.run([EMULATOR, "stop"], check=False)
@@ -88,9 +96,11 @@ def main():
             f"{r['expected_per_fs']} | {r['seconds']} |"
         )
     table = "\n".join(lines)
-    note = ("EFS API calls counted by the emulator (tests/emulator) for one `aws_efs.transit.efs_policy` task looping over "
-            "the file systems; `wait: true` (default) polls DescribeFileSystemPolicy until the service returns the new policy. "
-            "Wall time includes ansible-playbook start-up and is machine-dependent.")
+    note = (
+        "EFS API calls counted by the emulator (tests/emulator) for one `aws_efs.transit.efs_policy` task looping over "
+        "the file systems; `wait: true` (default) polls DescribeFileSystemPolicy until the service returns the new policy. "
+        "Wall time includes ansible-playbook start-up and is machine-dependent."
+    )
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "policy_api_calls.md"), "w", encoding="utf-8") as f:
         f.write(f"## efs_policy: API calls per run\n\n{note}\n\n{table}\n")
@@ -100,7 +110,11 @@ def main():
     print(f"\n(written to {os.path.relpath(RESULTS, REPO)}/policy_api_calls.md and .json)")
 
     # The benchmark also checks the budget it measures.
-    bad = [r for r in rows if r["scenario"] == "unchanged" and (r["describe"] != r["file_systems"] or r["total"] != r["file_systems"])]
+    bad = [
+        r
+        for r in rows
+        if r["scenario"] == "unchanged" and (r["describe"] != r["file_systems"] or r["total"] != r["file_systems"])
+    ]
     bad += [r for r in rows if r["scenario"] != "unchanged" and r["put"] != r["file_systems"]]
     if bad:
         raise SystemExit(f"call budget exceeded: {bad}")

@@ -30,8 +30,7 @@ NUMERIC = re.compile(r"^[*]*[0-9][0-9.,/ ()–×%-]*[*]*$")
 def table(head, rows):
     # Right-align the columns whose cells are all numbers.
     num = [i > 0 and all(NUMERIC.match(str(r[i])) for r in rows if str(r[i])) for i in range(len(head))]
-    out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---:" if n else "---" for n in num) + "|"]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if n else "---" for n in num) + "|"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -53,53 +52,74 @@ def role_md(r):
     fw, rw = [x["wall"] for x in floor], [x["wall"] for x in role]
     f0, r0 = host_of(floor[0], host), host_of(role[0], host)
     rows = [
-        ["floor: no facts, one `ansible.builtin.ping`", spread(fw), f0.get("executions"),
-         max(host_of(x, host).get("changed", 0) for x in floor), f"{med(x['controller_cpu'] for x in floor):.1f}",
-         f"{gcpu(floor):.1f}"],
-        ["`efs_client` role, no-change run", spread(rw), r0.get("executions"),
-         max(host_of(x, host).get("changed", 0) for x in role), f"{med(x['controller_cpu'] for x in role):.1f}",
-         f"{gcpu(role):.1f}"],
+        [
+            "floor: no facts, one `ansible.builtin.ping`",
+            spread(fw),
+            f0.get("executions"),
+            max(host_of(x, host).get("changed", 0) for x in floor),
+            f"{med(x['controller_cpu'] for x in floor):.1f}",
+            f"{gcpu(floor):.1f}",
+        ],
+        [
+            "`efs_client` role, no-change run",
+            spread(rw),
+            r0.get("executions"),
+            max(host_of(x, host).get("changed", 0) for x in role),
+            f"{med(x['controller_cpu'] for x in role):.1f}",
+            f"{gcpu(role):.1f}",
+        ],
     ]
     slow = [[t.split(" : ", 1)[-1], f"{sec:.2f}"] for t, sec in list(r0.get("task_seconds", {}).items())[:8]]
-    md = [f"Host `{host}`, compliant; {len(fw)} runs of each, alternating. Wall time: median (min–max). "
-          "CPU seconds: the controller (ansible-playbook and its SSH children) and all guests' qemu processes.\n",
-          table(["playbook", "wall s", "module executions on the host", "changed", "controller CPU s",
-                 "guest CPU s"], rows),
-          f"\n**Ratio role / floor: {med(rw) / med(fw):.1f}×** (median wall times). The floor's one ping task alone "
-          f"took {spread([sum(host_of(x, host).get('task_seconds', {}).values()) for x in floor])} s of its run "
-          "(task start to result, SSH connection included): one module execution on a TCG guest costs seconds.\n",
-          "Module executions on the host in the role's no-change run: "
-          + ", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("module_tasks", []))
-          + ". Delegated to the controller (the report files): "
-          + (", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("delegated_tasks", [])) or "none")
-          + ". " + (f"(`tests/lib/callback_plugins/exec_counter.py` agrees: {r0.get('exec_counter')}.)"
-                    if r0.get("exec_counter") == r0.get("executions") else
-                    f"(`tests/lib/callback_plugins/exec_counter.py` reports {r0.get('exec_counter')}.)") + "\n",
-          "Where the role's time goes (first run; seconds from task start to result, slowest first):\n",
-          table(["task", "s"], slow),
-          "\nThe CA bundle task (`ansible.builtin.copy`) counts as one execution but runs two modules on the "
-          "host when nothing changes: its action plugin runs `stat` for the checksum, then `file` for owner "
-          "and mode."]
+    md = [
+        f"Host `{host}`, compliant; {len(fw)} runs of each, alternating. Wall time: median (min–max). "
+        "CPU seconds: the controller (ansible-playbook and its SSH children) and all guests' qemu processes.\n",
+        table(
+            ["playbook", "wall s", "module executions on the host", "changed", "controller CPU s", "guest CPU s"], rows
+        ),
+        f"\n**Ratio role / floor: {med(rw) / med(fw):.1f}×** (median wall times). The floor's one ping task alone "
+        f"took {spread([sum(host_of(x, host).get('task_seconds', {}).values()) for x in floor])} s of its run "
+        "(task start to result, SSH connection included): one module execution on a TCG guest costs seconds.\n",
+        "Module executions on the host in the role's no-change run: "
+        + ", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("module_tasks", []))
+        + ". Delegated to the controller (the report files): "
+        + (", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("delegated_tasks", [])) or "none")
+        + ". "
+        + (
+            f"(`tests/lib/callback_plugins/exec_counter.py` agrees: {r0.get('exec_counter')}.)"
+            if r0.get("exec_counter") == r0.get("executions")
+            else f"(`tests/lib/callback_plugins/exec_counter.py` reports {r0.get('exec_counter')}.)"
+        )
+        + "\n",
+        "Where the role's time goes (first run; seconds from task start to result, slowest first):\n",
+        table(["task", "s"], slow),
+        "\nThe CA bundle task (`ansible.builtin.copy`) counts as one execution but runs two modules on the "
+        "host when nothing changes: its action plugin runs `stat` for the checksum, then `file` for owner "
+        "and mode.",
+    ]
     return "\n".join(md)
 
 
 def mount_md(m):
     st, mt = m["stat"], m["efs_tls_mount"]
-    rows = [["`ansible.builtin.stat` of the mount point", spread(st)],
-            ["`efs_tls_mount` no-change (state: mounted)", spread(mt)]]
-    return "\n".join([
-        f"Host `{m['host']}`, one playbook run, {len(st)} alternating pairs; task wall time from task start "
-        "to result on the controller (task_timer callback), median (min–max).\n",
-        table(["task", "s"], rows),
-        f"\n**Ratio efs_tls_mount / stat: {med(mt) / med(st):.2f}×.** Checked on every pair: changed = "
-        f"{m['efs_tls_mount_changed']} in all, actions reported = {m['efs_tls_mount_actions']}, proof compliant "
-        f"with TLS, and the helper's mount.log stayed at {m['mount_log_lines'][0]} lines (no helper call).\n",
-        "`stat` runs with its defaults (`get_checksum`, `get_mime`, `get_attributes`: the last runs `lsattr` "
-        "on the guest, and `get_mime` runs `file` where it is installed), so it is not a minimal module; `efs_tls_mount` reads /proc/self/mountinfo, the "
-        "helper's state file, the relay's /proc/<pid>/cmdline and the tunnel config (and the helper version from "
-        "the package files, as no `helper_version` was given here, unlike in the role). Under TCG every "
-        "module execution costs seconds (see the floor's single ping in section 1).",
-    ])
+    rows = [
+        ["`ansible.builtin.stat` of the mount point", spread(st)],
+        ["`efs_tls_mount` no-change (state: mounted)", spread(mt)],
+    ]
+    return "\n".join(
+        [
+            f"Host `{m['host']}`, one playbook run, {len(st)} alternating pairs; task wall time from task start "
+            "to result on the controller (task_timer callback), median (min–max).\n",
+            table(["task", "s"], rows),
+            f"\n**Ratio efs_tls_mount / stat: {med(mt) / med(st):.2f}×.** Checked on every pair: changed = "
+            f"{m['efs_tls_mount_changed']} in all, actions reported = {m['efs_tls_mount_actions']}, proof compliant "
+            f"with TLS, and the helper's mount.log stayed at {m['mount_log_lines'][0]} lines (no helper call).\n",
+            "`stat` runs with its defaults (`get_checksum`, `get_mime`, `get_attributes`: the last runs `lsattr` "
+            "on the guest, and `get_mime` runs `file` where it is installed), so it is not a minimal module; `efs_tls_mount` reads /proc/self/mountinfo, the "
+            "helper's state file, the relay's /proc/<pid>/cmdline and the tunnel config (and the helper version from "
+            "the package files, as no `helper_version` was given here, unlike in the role). Under TCG every "
+            "module execution costs seconds (see the floor's single ping in section 1).",
+        ]
+    )
 
 
 def fleet_md(f):
@@ -110,23 +130,62 @@ def fleet_md(f):
         return "/".join(str(v["executions"]) for h, v in run["hosts"].items() if h != "localhost")
 
     rows = [
-        ["converge (site.yml, fresh guest)", 1, f"{c1['wall']:.1f}", "1.00", f"{sum(c1['guest_cpu'].values()):.1f}",
-         f"{c1['controller_cpu']:.1f}", execs(c1)],
-        ["converge (site.yml, fresh guests)", rest, f"{cn['wall']:.1f}", f"{cn['wall'] / c1['wall']:.2f}",
-         f"{sum(cn['guest_cpu'].values()):.1f}", f"{cn['controller_cpu']:.1f}", execs(cn)],
-        ["no-change (site.yml)", 1, spread([x["wall"] for x in n1], "{:.1f}"), "1.00", f"{gcpu(n1):.1f}",
-         f"{med(x['controller_cpu'] for x in n1):.1f}", execs(n1[0])],
-        ["no-change (site.yml)", n, spread([x["wall"] for x in nn], "{:.1f}"),
-         f"{med(x['wall'] for x in nn) / med(x['wall'] for x in n1):.2f}", f"{gcpu(nn):.1f}",
-         f"{med(x['controller_cpu'] for x in nn):.1f}", execs(nn[0])],
+        [
+            "converge (site.yml, fresh guest)",
+            1,
+            f"{c1['wall']:.1f}",
+            "1.00",
+            f"{sum(c1['guest_cpu'].values()):.1f}",
+            f"{c1['controller_cpu']:.1f}",
+            execs(c1),
+        ],
+        [
+            "converge (site.yml, fresh guests)",
+            rest,
+            f"{cn['wall']:.1f}",
+            f"{cn['wall'] / c1['wall']:.2f}",
+            f"{sum(cn['guest_cpu'].values()):.1f}",
+            f"{cn['controller_cpu']:.1f}",
+            execs(cn),
+        ],
+        [
+            "no-change (site.yml)",
+            1,
+            spread([x["wall"] for x in n1], "{:.1f}"),
+            "1.00",
+            f"{gcpu(n1):.1f}",
+            f"{med(x['controller_cpu'] for x in n1):.1f}",
+            execs(n1[0]),
+        ],
+        [
+            "no-change (site.yml)",
+            n,
+            spread([x["wall"] for x in nn], "{:.1f}"),
+            f"{med(x['wall'] for x in nn) / med(x['wall'] for x in n1):.2f}",
+            f"{gcpu(nn):.1f}",
+            f"{med(x['controller_cpu'] for x in nn):.1f}",
+            execs(nn[0]),
+        ],
     ]
-    return "\n".join([
-        f"forks = {f['forks']}; play 1 (policies) covers the file systems of the guests in the run. The "
-        f"1-guest and {rest}-guest converges are different fresh guests of the same sandbox (all {n} running "
-        f"throughout); no-change runs: median (min–max) of {len(n1)}. Guest CPU: all {n} qemu processes.\n",
-        table(["run", "guests", "wall s", "× 1 guest", "guest CPU s", "controller CPU s",
-               "module executions per guest"], rows),
-    ])
+    return "\n".join(
+        [
+            f"forks = {f['forks']}; play 1 (policies) covers the file systems of the guests in the run. The "
+            f"1-guest and {rest}-guest converges are different fresh guests of the same sandbox (all {n} running "
+            f"throughout); no-change runs: median (min–max) of {len(n1)}. Guest CPU: all {n} qemu processes.\n",
+            table(
+                [
+                    "run",
+                    "guests",
+                    "wall s",
+                    "× 1 guest",
+                    "guest CPU s",
+                    "controller CPU s",
+                    "module executions per guest",
+                ],
+                rows,
+            ),
+        ]
+    )
 
 
 def throughput_md(t):
@@ -135,17 +194,26 @@ def throughput_md(t):
     for op in ("write", "read"):
         tls, plain = s.get(f"tls {op}", []), s.get(f"plain {op}", [])
         if tls and plain:
-            rows.append([op, spread(tls, "{:.1f}"), spread(plain, "{:.1f}"), f"{med(tls) / med(plain):.2f}",
-                         f"{(1 - med(tls) / med(plain)) * 100:.0f} %"])
-    return "\n".join([
-        f"Host `{t['host']}`, {t['mib']} MiB per transfer, {t['rounds']} rounds alternating TLS and plain "
-        "(every mount of the export unmounted in between). MB/s = 10^6 bytes/s, median (min–max).\n",
-        table(["op", "TLS relay MB/s", "plain NFS MB/s", "TLS / plain", "cost of TLS"], rows),
-        "\nBoth stunnels (the client relay and the fake mount target) and nfsd run inside the same "
-        "guest, on its one emulated CPU: the TLS path pays for encryption and decryption twice, plus two "
-        "extra TCP hops, all in emulated instructions. This measures the sandbox, not EFS: on EC2 the "
-        "relay runs on real cores with hardware AES and the mount target is AWS's.",
-    ])
+            rows.append(
+                [
+                    op,
+                    spread(tls, "{:.1f}"),
+                    spread(plain, "{:.1f}"),
+                    f"{med(tls) / med(plain):.2f}",
+                    f"{(1 - med(tls) / med(plain)) * 100:.0f} %",
+                ]
+            )
+    return "\n".join(
+        [
+            f"Host `{t['host']}`, {t['mib']} MiB per transfer, {t['rounds']} rounds alternating TLS and plain "
+            "(every mount of the export unmounted in between). MB/s = 10^6 bytes/s, median (min–max).\n",
+            table(["op", "TLS relay MB/s", "plain NFS MB/s", "TLS / plain", "cost of TLS"], rows),
+            "\nBoth stunnels (the client relay and the fake mount target) and nfsd run inside the same "
+            "guest, on its one emulated CPU: the TLS path pays for encryption and decryption twice, plus two "
+            "extra TCP hops, all in emulated instructions. This measures the sandbox, not EFS: on EC2 the "
+            "relay runs on real cores with hardware AES and the mount target is AWS's.",
+        ]
+    )
 
 
 def sandbox_md(results):
@@ -166,17 +234,31 @@ def sandbox_md(results):
         when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(results, "image_build.json")))
         ph = img["phases"]
         dl = ph.get("debootstrap download", 0)
-        parts += [f"\nGuest image built from nothing by `benchmarks/image_build.sh` ({when:%Y-%m-%d %H:%M}, "
-                  "in a scratch cache, on its own: no guest of this run was up):\n",
-                  table(["phase", "s"], [[k, v] for k, v in ph.items()] + [["**total (uncached)**", img["total"]],
-                        ["total without the download (cached debootstrap tarball)", img["total"] - dl]])]
+        parts += [
+            f"\nGuest image built from nothing by `benchmarks/image_build.sh` ({when:%Y-%m-%d %H:%M}, "
+            "in a scratch cache, on its own: no guest of this run was up):\n",
+            table(
+                ["phase", "s"],
+                [[k, v] for k, v in ph.items()]
+                + [
+                    ["**total (uncached)**", img["total"]],
+                    ["total without the download (cached debootstrap tarball)", img["total"] - dl],
+                ],
+            ),
+        ]
     else:
-        parts.append("\nImage: reused from the cache in this run (the row above); a build from nothing was "
-                     "not measured (`benchmarks/run.sh --only none --image-rebuild` does).")
+        parts.append(
+            "\nImage: reused from the cache in this run (the row above); a build from nothing was "
+            "not measured (`benchmarks/run.sh --only none --image-rebuild` does)."
+        )
     for p in sorted(glob.glob(os.path.join(results, "phases-*.txt"))):
         when = datetime.datetime.fromtimestamp(os.path.getmtime(p)).strftime("%Y-%m-%d %H:%M")
-        parts += [f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[7:-4]}.sh` ({when}, another run):\n",
-                  "```", open(p, encoding="utf-8").read().rstrip(), "```"]
+        parts += [
+            f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[7:-4]}.sh` ({when}, another run):\n",
+            "```",
+            open(p, encoding="utf-8").read().rstrip(),
+            "```",
+        ]
     return "\n".join(parts)
 
 
@@ -186,25 +268,39 @@ def mount_line(m):
 
 
 def compliance_md(c):
-    rows = [[h["host"], "yes" if h["compliant"] else "**no**",
-             (h.get("efs_utils") or {}).get("version", ""), h.get("relay", ""),
-             "; ".join(mount_line(m) for m in h.get("mounts", []))] for h in c.get("hosts", [])]
+    rows = [
+        [
+            h["host"],
+            "yes" if h["compliant"] else "**no**",
+            (h.get("efs_utils") or {}).get("version", ""),
+            h.get("relay", ""),
+            "; ".join(mount_line(m) for m in h.get("mounts", [])),
+        ]
+        for h in c.get("hosts", [])
+    ]
     pol = c.get("policies") or []
-    return "\n".join([
-        f"From the role's report (`efs-transit-compliance.json`, {c.get('generated_at')}): "
-        f"**{'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}**, hosts {c['hosts_compliant']}/{c['hosts_total']}, "
-        f"mounts {c['mounts_compliant']}/{c['mounts_total']}"
-        + (f", policies {sum(1 for p in pol if p.get('compliant'))}/{len(pol)}" if pol else "") + ".\n",
-        table(["host", "compliant", "efs-utils", "relay", "mounts"], rows),
-    ])
+    return "\n".join(
+        [
+            f"From the role's report (`efs-transit-compliance.json`, {c.get('generated_at')}): "
+            f"**{'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}**, hosts {c['hosts_compliant']}/{c['hosts_total']}, "
+            f"mounts {c['mounts_compliant']}/{c['mounts_total']}"
+            + (f", policies {sum(1 for p in pol if p.get('compliant'))}/{len(pol)}" if pol else "")
+            + ".\n",
+            table(["host", "compliant", "efs-utils", "relay", "mounts"], rows),
+        ]
+    )
 
 
 SECTIONS = [
     ("role_nochange", "1. The role's no-change run versus a floor playbook", "role_nochange.json", role_md),
     ("mount_nochange", "2. efs_tls_mount no-change versus stat", "mount_nochange.json", mount_md),
     ("fleet_forks", "3. Several guests at once (forks) versus one", "fleet_forks.json", fleet_md),
-    ("throughput", "4. What encryption costs: throughput through the TLS relay versus plain NFS",
-     "throughput.json", throughput_md),
+    (
+        "throughput",
+        "4. What encryption costs: throughput through the TLS relay versus plain NFS",
+        "throughput.json",
+        throughput_md,
+    ),
 ]
 
 
@@ -232,30 +328,40 @@ def summary(results):
     r = load(results, "role_nochange.json")
     if r:
         h = host_of(r["role"][0], r["host"])
-        out.append(f"The role's no-change run on a compliant guest: {h.get('executions')} module executions, "
-                   f"changed={max(host_of(x, r['host']).get('changed', 0) for x in r['role'])}, "
-                   f"{med(x['wall'] for x in r['role']) / med(x['wall'] for x in r['floor']):.1f}× the wall time of a "
-                   "one-ping playbook.")
+        out.append(
+            f"The role's no-change run on a compliant guest: {h.get('executions')} module executions, "
+            f"changed={max(host_of(x, r['host']).get('changed', 0) for x in r['role'])}, "
+            f"{med(x['wall'] for x in r['role']) / med(x['wall'] for x in r['floor']):.1f}× the wall time of a "
+            "one-ping playbook."
+        )
     m = load(results, "mount_nochange.json")
     if m:
-        out.append(f"`efs_tls_mount` on a compliant mount (no change, no helper call): "
-                   f"{med(m['efs_tls_mount']) / med(m['stat']):.2f}× the time of a `stat` of the same path.")
+        out.append(
+            f"`efs_tls_mount` on a compliant mount (no change, no helper call): "
+            f"{med(m['efs_tls_mount']) / med(m['stat']):.2f}× the time of a `stat` of the same path."
+        )
     f = load(results, "fleet_forks.json")
     if f:
-        out.append(f"{f['rest']} fresh guests converged at once took {f['converge_rest']['wall'] / f['converge_first']['wall']:.2f}× "
-                   f"the time of one; the no-change run on {f['guests']} guests "
-                   f"{med(x['wall'] for x in f['nochange_all']) / med(x['wall'] for x in f['nochange_first']):.2f}× "
-                   "that on one (CPU-bound: 2 host cores for all guests and the controller).")
+        out.append(
+            f"{f['rest']} fresh guests converged at once took {f['converge_rest']['wall'] / f['converge_first']['wall']:.2f}× "
+            f"the time of one; the no-change run on {f['guests']} guests "
+            f"{med(x['wall'] for x in f['nochange_all']) / med(x['wall'] for x in f['nochange_first']):.2f}× "
+            "that on one (CPU-bound: 2 host cores for all guests and the controller)."
+        )
     t = load(results, "throughput.json")
     if t:
         sm = t["samples"]
-        out.append("Through the TLS relay versus plain NFS on the same guest: write "
-                   f"{med(sm['tls write']):.1f} vs {med(sm['plain write']):.1f} MB/s, read "
-                   f"{med(sm['tls read']):.1f} vs {med(sm['plain read']):.1f} MB/s (emulated CPU; see section 4).")
+        out.append(
+            "Through the TLS relay versus plain NFS on the same guest: write "
+            f"{med(sm['tls write']):.1f} vs {med(sm['plain write']):.1f} MB/s, read "
+            f"{med(sm['tls read']):.1f} vs {med(sm['plain read']):.1f} MB/s (emulated CPU; see section 4)."
+        )
     c = load(results, "compliance.json")
     if c:
-        out.append(f"Compliance after all of it: {'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}, "
-                   f"hosts {c['hosts_compliant']}/{c['hosts_total']}, mounts {c['mounts_compliant']}/{c['mounts_total']}.")
+        out.append(
+            f"Compliance after all of it: {'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}, "
+            f"hosts {c['hosts_compliant']}/{c['hosts_total']}, mounts {c['mounts_compliant']}/{c['mounts_total']}."
+        )
     return "\n".join(f"- {x}" for x in out)
 
 
@@ -276,21 +382,29 @@ def main(argv):
         body.append(f"## {title}\n\n{md}\n")
     sb = sandbox_md(results)
     fl = load(results, "fleet_forks.json")
-    conv = (f"Converge (`site.yml` on fresh guests): one guest {fl['converge_first']['wall']:.0f} s, {fl['rest']} at once "
-            f"{fl['converge_rest']['wall']:.0f} s (section 3)." if fl else "")
+    conv = (
+        f"Converge (`site.yml` on fresh guests): one guest {fl['converge_first']['wall']:.0f} s, {fl['rest']} at once "
+        f"{fl['converge_rest']['wall']:.0f} s (section 3)."
+        if fl
+        else ""
+    )
     body.append(f"## 5. Sandbox: image, boot, converge\n\n{sb}\n\n{conv}\n")
     print(f"\n## 5. Sandbox\n\n{sb}")
     comp = load(results, "compliance.json")
-    body.append("## 6. The picture\n\n"
-                + (compliance_md(comp) if comp else "_no compliance report_")
-                + f"\n\n![compliance summary, throughput and no-change costs]({chart})\n")
+    body.append(
+        "## 6. The picture\n\n"
+        + (compliance_md(comp) if comp else "_no compliance report_")
+        + f"\n\n![compliance summary, throughput and no-change costs]({chart})\n"
+    )
     pol = load(results, "policy_api_calls.md")
     if pol:
         when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(results, "policy_api_calls.md")))
         pol = re.sub(r"^## .*\n+", "", pol.strip())
-        body.append("## 7. efs_policy API calls for 1, 10, 100 file systems\n\n"
-                    f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
-                    f"{pol}\n")
+        body.append(
+            "## 7. efs_policy API calls for 1, 10, 100 file systems\n\n"
+            f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
+            f"{pol}\n"
+        )
     head = [
         "# Benchmarks",
         "",
@@ -300,7 +414,11 @@ def main(argv):
         "should be).",
         "",
         f"- Run: {run.get('date', '?')}, {run.get('seconds', '?')} s in all"
-        + (f" (of which {img_s} s building the guest image in `sandbox.sh up`: its inputs had changed)" if img_s else "")
+        + (
+            f" (of which {img_s} s building the guest image in `sandbox.sh up`: its inputs had changed)"
+            if img_s
+            else ""
+        )
         + f", {run.get('guests', '?')} guests.",
         f"- Machine: {machine.get('cpus', '?')} CPU cores ({machine.get('cpu_model', '?')}), "
         f"{machine.get('mem_gib', '?')} GiB RAM, Linux {machine.get('kernel', '?')}; "

@@ -24,8 +24,20 @@ from ansible.plugins.callback import CallbackBase
 
 # The same set as tests/lib/callback_plugins/exec_counter.py: actions that run on the controller.
 CONTROLLER_ONLY = {
-    "set_fact", "debug", "assert", "fail", "meta", "add_host", "group_by", "include_vars",
-    "include_tasks", "import_tasks", "include_role", "import_role", "set_stats", "pause",
+    "set_fact",
+    "debug",
+    "assert",
+    "fail",
+    "meta",
+    "add_host",
+    "group_by",
+    "include_vars",
+    "include_tasks",
+    "import_tasks",
+    "include_role",
+    "import_role",
+    "set_stats",
+    "pause",
     "validate_argument_spec",
 }
 
@@ -54,18 +66,20 @@ class CallbackModule(CallbackBase):
         runs = 0
         if not (skipped or delegated or result._task.action.split(".")[-1] in CONTROLLER_ONLY):
             runs = 1 if items is None else sum(1 for r in items if not r.get("skipped"))
-        self.rows.append({
-            "task": result._task.get_name(),
-            "action": result._task.action,
-            "host": host,
-            "seconds": round(time.monotonic() - start, 4),
-            "changed": bool(result._result.get("changed")),
-            "failed": failed,
-            "skipped": skipped,
-            "delegated": delegated,
-            "module_runs": runs,
-            "actions": result._result.get("actions"),
-        })
+        self.rows.append(
+            {
+                "task": result._task.get_name(),
+                "action": result._task.action,
+                "host": host,
+                "seconds": round(time.monotonic() - start, 4),
+                "changed": bool(result._result.get("changed")),
+                "failed": failed,
+                "skipped": skipped,
+                "delegated": delegated,
+                "module_runs": runs,
+                "actions": result._result.get("actions"),
+            }
+        )
 
     def v2_runner_on_ok(self, result):
         self._record(result)

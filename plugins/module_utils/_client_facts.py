@@ -50,7 +50,7 @@ def version_matches(installed, pinned):
         text = text.split(":", 1)[1]
     if not text.startswith(pinned):
         return False
-    rest = text[len(pinned):]
+    rest = text[len(pinned) :]
     return rest == "" or rest[0] in "-~+_"
 
 
@@ -167,24 +167,39 @@ def select_relay(requested, version, efs_proxy_path, ocsp=False):
         return requested, "requested; efs-utils is not installed yet", None
     if ver < (2,):
         if requested == "efs-proxy":
-            return None, "efs-utils %s has no efs-proxy" % version, (
-                "efs_client_relay is efs-proxy but efs-utils %s only supports stunnel: "
-                "install efs-utils 2.0 or later, or use relay stunnel/auto" % version)
+            return (
+                None,
+                "efs-utils %s has no efs-proxy" % version,
+                (
+                    "efs_client_relay is efs-proxy but efs-utils %s only supports stunnel: "
+                    "install efs-utils 2.0 or later, or use relay stunnel/auto" % version
+                ),
+            )
         return "stunnel", "efs-utils %s (1.x) always relays through stunnel" % version, None
     if requested == "stunnel":
         return "stunnel", "requested (the helper's stunnel option)", None
     if ocsp:
         if requested == "efs-proxy":
-            return None, "OCSP checking needs stunnel", (
-                "efs_client_relay is efs-proxy but certificate validity (OCSP) checking is on, "
-                "which efs-utils only does through stunnel")
+            return (
+                None,
+                "OCSP checking needs stunnel",
+                (
+                    "efs_client_relay is efs-proxy but certificate validity (OCSP) checking is on, "
+                    "which efs-utils only does through stunnel"
+                ),
+            )
         return "stunnel", "OCSP certificate validity checking needs stunnel", None
     if efs_proxy_path:
         return "efs-proxy", "efs-utils %s with efs-proxy at %s" % (version, efs_proxy_path), None
     if requested == "efs-proxy":
-        return None, "efs-proxy is missing", (
-            "efs_client_relay is efs-proxy but efs-utils %s was installed without the efs-proxy "
-            "binary: install a package built with it, or use relay stunnel/auto" % version)
+        return (
+            None,
+            "efs-proxy is missing",
+            (
+                "efs_client_relay is efs-proxy but efs-utils %s was installed without the efs-proxy "
+                "binary: install a package built with it, or use relay stunnel/auto" % version
+            ),
+        )
     return "stunnel", "efs-utils %s without efs-proxy: the stunnel option is required" % version, None
 
 
@@ -201,9 +216,11 @@ def stunnel_problems(relay, stunnel, check_hostname, ocsp):
             "stunnel %s at %s does not support checkHost (needs stunnel >= 5.15), so efs-utils "
             "refuses TLS mounts while stunnel_check_cert_hostname is on: install a newer stunnel "
             "(stunnel5 on Amazon Linux 2, or a current distribution package); do not turn the "
-            "hostname check off" % (stunnel.get("version") or "(unknown version)", stunnel.get("path")))
+            "hostname check off" % (stunnel.get("version") or "(unknown version)", stunnel.get("path"))
+        )
     if ocsp and not stunnel.get("ocsp_aia"):
         problems.append(
             "stunnel %s at %s does not support OCSPaia, which certificate validity (OCSP) checking "
-            "needs: install a newer stunnel" % (stunnel.get("version") or "(unknown version)", stunnel.get("path")))
+            "needs: install a newer stunnel" % (stunnel.get("version") or "(unknown version)", stunnel.get("path"))
+        )
     return problems

@@ -17,7 +17,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # EFS throttles with ThrottlingException, which AWSRetry does not retry unless told to.
 RETRY_ERROR_CODES = ["ThrottlingException"]
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_ERROR_CODES)
+RETRY_DECORATOR = AWSRetry.jittered_backoff(
+    retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_ERROR_CODES
+)
 
 
 class EfsApiError(Exception):
@@ -67,7 +69,9 @@ def parse_policy_text(text):
     try:
         doc = json.loads(text)
     except ValueError as e:
-        raise EfsApiError("DescribeFileSystemPolicy", "UnparsablePolicy", f"the service returned a policy that is not JSON: {e}") from None
+        raise EfsApiError(
+            "DescribeFileSystemPolicy", "UnparsablePolicy", f"the service returned a policy that is not JSON: {e}"
+        ) from None
     return doc
 
 
@@ -77,8 +81,12 @@ def describe_policy(client, file_system_id):
 
 def put_policy(client, file_system_id, policy_text, bypass_lockout_check=False):
     response = _call(
-        client, "PutFileSystemPolicy", "put_file_system_policy",
-        FileSystemId=file_system_id, Policy=policy_text, BypassPolicyLockoutSafetyCheck=bool(bypass_lockout_check),
+        client,
+        "PutFileSystemPolicy",
+        "put_file_system_policy",
+        FileSystemId=file_system_id,
+        Policy=policy_text,
+        BypassPolicyLockoutSafetyCheck=bool(bypass_lockout_check),
     )
     return parse_policy_text(response.get("Policy"))
 
@@ -94,7 +102,9 @@ def delete_policy(client, file_system_id):
     return True
 
 
-def wait_for_policy(client, file_system_id, done, timeout, delay=1.0, max_delay=5.0, sleep=time.sleep, clock=time.monotonic):
+def wait_for_policy(
+    client, file_system_id, done, timeout, delay=1.0, max_delay=5.0, sleep=time.sleep, clock=time.monotonic
+):
     """Poll DescribeFileSystemPolicy until done(policy dict or None) is true.
 
     Returns (policy, number of polls); raises WaitTimeout after timeout seconds.
@@ -107,6 +117,8 @@ def wait_for_policy(client, file_system_id, done, timeout, delay=1.0, max_delay=
         if done(policy):
             return policy, polls
         if clock() + delay > deadline:
-            raise WaitTimeout(f"the service did not return the expected policy within {timeout} seconds ({polls} polls)")
+            raise WaitTimeout(
+                f"the service did not return the expected policy within {timeout} seconds ({polls} polls)"
+            )
         sleep(delay)
         delay = min(delay * 2, max_delay)

@@ -19,16 +19,16 @@ import time
 
 from ansible_collections.aws_efs.transit.plugins.module_utils._mount_options import option_set
 
-ENCODING = 'utf-8'
-_ESCAPE_RE = re.compile(r'\\([0-7]{3})')
+ENCODING = "utf-8"
+_ESCAPE_RE = re.compile(r"\\([0-7]{3})")
 
 
 def decode(data):
-    return data.decode(ENCODING, 'surrogateescape')
+    return data.decode(ENCODING, "surrogateescape")
 
 
 def encode(text):
-    return text.encode(ENCODING, 'surrogateescape')
+    return text.encode(ENCODING, "surrogateescape")
 
 
 def unescape(field):
@@ -37,18 +37,18 @@ def unescape(field):
 
 
 def escape(field):
-    return ''.join('\\%03o' % ord(c) if c in ' \t\n\\' else c for c in field)
+    return "".join("\\%03o" % ord(c) if c in " \t\n\\" else c for c in field)
 
 
 def split_lines(text):
     """Lines with their '\\n' kept; only '\\n' ends a line (as for mount(8))."""
-    return re.findall(r'[^\n]*\n|[^\n]+$', text)
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 class Entry(object):
     """One fstab line. `fields` is None for comments, blank and short lines."""
 
-    __slots__ = ('index', 'raw', 'fields')
+    __slots__ = ("index", "raw", "fields")
 
     def __init__(self, index, raw, fields):
         self.index = index
@@ -65,35 +65,35 @@ class Entry(object):
 
     @property
     def vfstype(self):
-        return self.fields[2] if len(self.fields) > 2 else ''
+        return self.fields[2] if len(self.fields) > 2 else ""
 
     @property
     def options(self):
-        return self.fields[3] if len(self.fields) > 3 else 'defaults'
+        return self.fields[3] if len(self.fields) > 3 else "defaults"
 
     @property
     def freq(self):
-        return self.fields[4] if len(self.fields) > 4 else '0'
+        return self.fields[4] if len(self.fields) > 4 else "0"
 
     @property
     def passno(self):
-        return self.fields[5] if len(self.fields) > 5 else '0'
+        return self.fields[5] if len(self.fields) > 5 else "0"
 
 
 def normalize_mount_point(path):
-    if not path.startswith('/'):
+    if not path.startswith("/"):
         return path
     norm = posixpath.normpath(path)
-    return '/' + norm.lstrip('/') if norm.startswith('//') else norm
+    return "/" + norm.lstrip("/") if norm.startswith("//") else norm
 
 
 def parse(text):
     entries = []
     for index, raw in enumerate(split_lines(text)):
-        body = raw.rstrip('\n')
+        body = raw.rstrip("\n")
         stripped = body.strip()
         fields = None
-        if stripped and not stripped.startswith('#'):
+        if stripped and not stripped.startswith("#"):
             parts = body.split()
             if len(parts) >= 2:
                 fields = parts
@@ -107,39 +107,42 @@ def find(entries, mount_point):
     return [e for e in entries if e.fields is not None and e.mount_point == target]
 
 
-def source_spec(fs_id, subpath='/'):
-    return '%s:%s' % (fs_id, subpath or '/')
+def source_spec(fs_id, subpath="/"):
+    return "%s:%s" % (fs_id, subpath or "/")
 
 
 def spec_fs_id(spec):
     """fs id named by an fstab source: fs-x, fs-x:/p, fs-x.efs.region..., az.fs-x.efs..."""
-    host = spec.split(':', 1)[0]
-    m = re.match(r'^(?:[a-z0-9-]+\.)?(fs-[0-9a-f]+)(?:\.efs\.|$)', host)
+    host = spec.split(":", 1)[0]
+    m = re.match(r"^(?:[a-z0-9-]+\.)?(fs-[0-9a-f]+)(?:\.efs\.|$)", host)
     return m.group(1) if m else None
 
 
 def _spec_key(spec):
-    host, _sep, path = spec.partition(':')
-    path = normalize_mount_point(unescape(path or '/'))
+    host, _sep, path = spec.partition(":")
+    path = normalize_mount_point(unescape(path or "/"))
     return host, path
 
 
 def render_line(fs_id, subpath, mount_point, options_text):
-    return '%s %s efs %s 0 0' % (escape(source_spec(fs_id, subpath)), escape(mount_point), options_text)
+    return "%s %s efs %s 0 0" % (escape(source_spec(fs_id, subpath)), escape(mount_point), options_text)
 
 
 def equivalent(entry, fs_id, subpath, options_text):
     """Same source, type, option set and dump/pass: a hand-written line in another order counts."""
     if entry.fields is None or len(entry.fields) > 6:
         return False
-    return (_spec_key(entry.spec) == (fs_id, normalize_mount_point(subpath or '/'))
-            and entry.vfstype == 'efs'
-            and option_set(entry.options) == option_set(options_text)
-            and entry.freq == '0' and entry.passno == '0')
+    return (
+        _spec_key(entry.spec) == (fs_id, normalize_mount_point(subpath or "/"))
+        and entry.vfstype == "efs"
+        and option_set(entry.options) == option_set(options_text)
+        and entry.freq == "0"
+        and entry.passno == "0"
+    )
 
 
 def _join(entries):
-    return ''.join(e.raw for e in entries)
+    return "".join(e.raw for e in entries)
 
 
 def set_line(text, mount_point, fs_id, subpath, options_text):
@@ -155,8 +158,8 @@ def set_line(text, mount_point, fs_id, subpath, options_text):
         return text
     new_line = render_line(fs_id, subpath, mount_point, options_text)
     if not matches:
-        prefix = text if (text == '' or text.endswith('\n')) else text + '\n'
-        return prefix + new_line + '\n'
+        prefix = text if (text == "" or text.endswith("\n")) else text + "\n"
+        return prefix + new_line + "\n"
     keep = matches[0] if equivalent(matches[0], fs_id, subpath, options_text) else None
     out = []
     for e in entries:
@@ -164,7 +167,7 @@ def set_line(text, mount_point, fs_id, subpath, options_text):
             if keep is not None:
                 out.append(e)
             else:
-                ending = '\n' if e.raw.endswith('\n') else ''
+                ending = "\n" if e.raw.endswith("\n") else ""
                 out.append(Entry(e.index, new_line + ending, None))
         elif e in matches:
             continue
@@ -182,7 +185,7 @@ def remove_lines(text, mount_point, fs_id):
     out = [e for e in entries if e not in ours]
     result = _join(out)
     # Keep "no trailing newline" if the file had none and we removed the last line.
-    if text and not text.endswith('\n') and result.endswith('\n') and ours[-1] is entries[-1]:
+    if text and not text.endswith("\n") and result.endswith("\n") and ours[-1] is entries[-1]:
         result = result[:-1]
     return result
 
@@ -190,7 +193,7 @@ def remove_lines(text, mount_point, fs_id):
 def current_line(text, mount_point):
     """The first line for the mount point, without its newline (reporting)."""
     matches = find(parse(text), mount_point)
-    return matches[0].raw.rstrip('\n') if matches else None
+    return matches[0].raw.rstrip("\n") if matches else None
 
 
 def restore(current_text, written_text, original_text, mount_point, original_lines):
@@ -210,13 +213,13 @@ def restore(current_text, written_text, original_text, mount_point, original_lin
         if e in matches:
             if not placed:
                 for raw in original_lines:
-                    out.append(Entry(-1, raw if raw.endswith('\n') else raw + '\n', None))
+                    out.append(Entry(-1, raw if raw.endswith("\n") else raw + "\n", None))
                 placed = True
             continue
         out.append(e)
     if not placed and original_lines:
-        tail = current_text if (current_text == '' or current_text.endswith('\n')) else current_text + '\n'
-        return tail + ''.join(r if r.endswith('\n') else r + '\n' for r in original_lines)
+        tail = current_text if (current_text == "" or current_text.endswith("\n")) else current_text + "\n"
+        return tail + "".join(r if r.endswith("\n") else r + "\n" for r in original_lines)
     return _join(out)
 
 
@@ -225,7 +228,7 @@ def lines_for(text, mount_point):
 
 
 def lock_path_for(path):
-    return posixpath.join(posixpath.dirname(path) or '.', '.%s.efs.lock' % posixpath.basename(path))
+    return posixpath.join(posixpath.dirname(path) or ".", ".%s.efs.lock" % posixpath.basename(path))
 
 
 def _acquire(fd, timeout):
@@ -238,13 +241,13 @@ def _acquire(fd, timeout):
             if e.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
             if time.monotonic() >= deadline:
-                raise TimeoutError('could not lock %s within %s s' % (fd, timeout))
+                raise TimeoutError("could not lock %s within %s s" % (fd, timeout))
             time.sleep(0.05)
 
 
 def read_text(path):
     try:
-        with open(path, 'rb') as f:
+        with open(path, "rb") as f:
             return decode(f.read())
     except FileNotFoundError:
         return None
@@ -278,16 +281,16 @@ def locked_update(path, edit, move=None, backup=None, lock_timeout=30.0, lock_pa
     try:
         _acquire(lock_fd, lock_timeout)
         before = read_text(path)
-        after = edit(before or '')
+        after = edit(before or "")
         if before is not None and after == before:
             return before, after, None
-        if before is None and after == '':
+        if before is None and after == "":
             return before, after, None
         backup_file = backup(path) if (backup and before is not None) else None
-        directory = posixpath.dirname(path) or '.'
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.efs.' % posixpath.basename(path))
+        directory = posixpath.dirname(path) or "."
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s.efs." % posixpath.basename(path))
         try:
-            with os.fdopen(fd, 'wb') as f:
+            with os.fdopen(fd, "wb") as f:
                 f.write(encode(after))
                 f.flush()
                 os.fsync(f.fileno())

@@ -118,14 +118,21 @@ def set_keys(text, settings):
         comment_at = None
         for index in range(begin + 1, end):
             body = lines[index]
-            ending = body[len(body.rstrip("\r\n")):]
+            ending = body[len(body.rstrip("\r\n")) :]
             stripped = body.rstrip("\r\n")
             match = _KEY_RE.match(stripped)
             if match and match.group(2).strip().lower() == key:
                 found = True
                 if match.group(4) != value:
                     changes.append({"section": section, "key": key, "before": match.group(4), "after": value})
-                    lines[index] = "%s%s%s%s%s%s" % (match.group(1), match.group(2), match.group(3), value, match.group(5), ending)
+                    lines[index] = "%s%s%s%s%s%s" % (
+                        match.group(1),
+                        match.group(2),
+                        match.group(3),
+                        value,
+                        match.group(5),
+                        ending,
+                    )
                 continue
             commented = _COMMENTED_KEY_RE.match(stripped)
             if commented and commented.group(1).lower() == key and comment_at is None:

@@ -41,7 +41,9 @@ _PRESET_REMOVES = {
     "prevent_anonymous_access": ACTION_MOUNT,
 }
 
-_FS_ARN_RE = re.compile(r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(" + FS_ID_PATTERN + r")$")
+_FS_ARN_RE = re.compile(
+    r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(" + FS_ID_PATTERN + r")$"
+)
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+$")
 _ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
@@ -51,7 +53,17 @@ _EFS_ACTION_RE = re.compile(r"^elasticfilesystem:[A-Za-z*?]+$", re.IGNORECASE)
 _SERVICE_SID_RE = re.compile(r"^efs-statement-[0-9A-Fa-f-]+$")
 
 _TOP_KEYS = ("Version", "Id", "Statement")
-_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition")
+_STATEMENT_KEYS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
 
 
 class PolicyError(ValueError):
@@ -60,6 +72,7 @@ class PolicyError(ValueError):
 
 # ---------------------------------------------------------------------------
 # Input parsing and validation
+
 
 def parse_file_system_id(value):
     """Return (file system id, region from the ARN or None) for an fs- id or a file system ARN."""
@@ -107,14 +120,16 @@ def validate_principal(value, where="principal"):
         raise PolicyError(f"{where}: principal must be a string, got {type(value).__name__}")
     if value == "*" or _ACCOUNT_RE.match(value) or _PRINCIPAL_ARN_RE.match(value):
         return value
-    raise PolicyError(f"{where}: principal {value!r} is not '*', a 12-digit account id or an IAM ARN (arn:aws:iam::ACCOUNT:...)")
+    raise PolicyError(
+        f"{where}: principal {value!r} is not '*', a 12-digit account id or an IAM ARN (arn:aws:iam::ACCOUNT:...)"
+    )
 
 
 def _validate_principal_element(value, where):
     if value == "*":
         return
     if not isinstance(value, dict) or not value:
-        raise PolicyError(f"{where}: Principal must be \"*\" or an object such as {{\"AWS\": \"*\"}}")
+        raise PolicyError(f'{where}: Principal must be "*" or an object such as {{"AWS": "*"}}')
     for kind, ids in value.items():
         items = _as_list(ids)
         if not items:
@@ -132,7 +147,9 @@ def validate_policy(doc):
         raise PolicyError(f"policy must be a JSON object, not {type(doc).__name__}")
     unknown = [k for k in doc if k not in _TOP_KEYS]
     if unknown:
-        raise PolicyError(f"policy has unknown top-level element(s) {', '.join(sorted(unknown))}; allowed: {', '.join(_TOP_KEYS)}")
+        raise PolicyError(
+            f"policy has unknown top-level element(s) {', '.join(sorted(unknown))}; allowed: {', '.join(_TOP_KEYS)}"
+        )
     if "Version" in doc and doc["Version"] not in KNOWN_VERSIONS:
         raise PolicyError(f"policy Version {doc['Version']!r} is not one of {', '.join(KNOWN_VERSIONS)}")
     if "Id" in doc and not isinstance(doc["Id"], str):
@@ -166,14 +183,18 @@ def validate_policy(doc):
             raise PolicyError(f"{where}: Action is empty")
         for action in actions:
             if not isinstance(action, str) or not _ACTION_RE.match(action):
-                raise PolicyError(f"{where}: action {action!r} is not \"*\" or service:Name")
+                raise PolicyError(f'{where}: action {action!r} is not "*" or service:Name')
         if ("Principal" in st) == ("NotPrincipal" in st):
-            raise PolicyError(f"{where} needs exactly one of Principal or NotPrincipal (a file system policy is a resource policy)")
+            raise PolicyError(
+                f"{where} needs exactly one of Principal or NotPrincipal (a file system policy is a resource policy)"
+            )
         _validate_principal_element(st.get("Principal", st.get("NotPrincipal")), where)
         if "Condition" in st:
             cond = st["Condition"]
             if not isinstance(cond, dict) or not all(isinstance(v, dict) for v in cond.values()):
-                raise PolicyError(f"{where}: Condition must map operators to objects, e.g. {{\"Bool\": {{\"aws:SecureTransport\": \"true\"}}}}")
+                raise PolicyError(
+                    f'{where}: Condition must map operators to objects, e.g. {{"Bool": {{"aws:SecureTransport": "true"}}}}'
+                )
 
 
 def normalise_action(name, where="grants"):
@@ -200,6 +221,7 @@ def canonical_principal_id(value):
 # ---------------------------------------------------------------------------
 # Building statements
 
+
 def preset_statements(options):
     """The console's preconfigured options as statements.
 
@@ -214,21 +236,25 @@ def preset_statements(options):
     statements = []
     allowed = [a for a in CLIENT_ACTIONS if a not in removed]
     if allowed:
-        statements.append({
-            "Sid": SID_ALLOW_VIA_MOUNT_TARGET,
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": allowed,
-            "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
-        })
+        statements.append(
+            {
+                "Sid": SID_ALLOW_VIA_MOUNT_TARGET,
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": allowed,
+                "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+            }
+        )
     if options.get("enforce_in_transit_encryption"):
-        statements.append({
-            "Sid": SID_DENY_INSECURE_TRANSPORT,
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": "*",
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        })
+        statements.append(
+            {
+                "Sid": SID_DENY_INSECURE_TRANSPORT,
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
     return statements
 
 
@@ -249,7 +275,9 @@ def grant_statements(grants):
         principal = validate_principal(grant.get("principal"), where)
         key = canonical_principal_id(principal)
         if key in seen:
-            raise PolicyError(f"{where}: principal {principal!r} is already granted by grants[{seen[key]}]; list all its actions in one grant")
+            raise PolicyError(
+                f"{where}: principal {principal!r} is already granted by grants[{seen[key]}]; list all its actions in one grant"
+            )
         seen[key] = index - 1
         actions = grant.get("actions")
         if not actions:
@@ -259,17 +287,20 @@ def grant_statements(grants):
             full = normalise_action(action, where)
             if full not in normalised:
                 normalised.append(full)
-        statements.append({
-            "Sid": grant_sid(principal),
-            "Effect": "Allow",
-            "Principal": {"AWS": principal},
-            "Action": normalised,
-        })
+        statements.append(
+            {
+                "Sid": grant_sid(principal),
+                "Effect": "Allow",
+                "Principal": {"AWS": principal},
+                "Action": normalised,
+            }
+        )
     return statements
 
 
 # ---------------------------------------------------------------------------
 # Merge / purge
+
 
 def is_generated_sid(sid):
     return isinstance(sid, str) and sid.startswith(SID_PREFIX)
@@ -331,6 +362,7 @@ def build_desired(current, given, generated, manage_generated, purge, fs_id=None
 # ---------------------------------------------------------------------------
 # Canonical form and comparison
 
+
 def _canon_scalar(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -372,9 +404,13 @@ def _canon_condition(value):
 
 
 def _is_own_arn(resource, fs_id):
-    return bool(fs_id) and re.match(
-        r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:file-system/" + re.escape(fs_id) + "$", str(resource)
-    ) is not None
+    return (
+        bool(fs_id)
+        and re.match(
+            r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:file-system/" + re.escape(fs_id) + "$", str(resource)
+        )
+        is not None
+    )
 
 
 def canonical_statement(st, fs_id=None):
@@ -449,6 +485,7 @@ def pretty(doc):
 
 # ---------------------------------------------------------------------------
 # Lockout: a policy under which no client can mount
+
 
 def _matches_mount(actions):
     return any(fnmatch.fnmatchcase(ACTION_MOUNT.lower(), str(a).lower()) for a in _as_list(actions))

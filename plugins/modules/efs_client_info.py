@@ -320,7 +320,12 @@ def main():
     if ocsp is None:
         ocsp = ini_bool(mount_section.get("stunnel_check_cert_validity"), False)
 
-    stunnel = {"path": _find_stunnel(module, params["stunnel_names"]), "version": None, "check_host": False, "ocsp_aia": False}
+    stunnel = {
+        "path": _find_stunnel(module, params["stunnel_names"]),
+        "version": None,
+        "check_host": False,
+        "ocsp_aia": False,
+    }
     if stunnel["path"]:
         # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
         _rc, out, err = module.run_command([stunnel["path"], "-help"])
@@ -336,7 +341,8 @@ def main():
     systemctl = module.get_bin_path("systemctl")
     if systemctl:
         _rc, out, _err = module.run_command(
-            [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", params["watchdog_unit"]])
+            [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", params["watchdog_unit"]]
+        )
         watchdog = parse_systemctl_show(out)
 
     module.exit_json(

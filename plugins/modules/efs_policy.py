@@ -315,7 +315,9 @@ def main():
     except pol.PolicyError as e:
         module.fail_json(msg=str(e))
     if arn_region and module.region and arn_region != module.region:
-        module.fail_json(msg=f"file_system_id is an ARN in region {arn_region} but the connection uses region {module.region}")
+        module.fail_json(
+            msg=f"file_system_id is an ARN in region {arn_region} but the connection uses region {module.region}"
+        )
 
     client = api.efs_client(module)
     result = dict(changed=False, file_system_id=fs_id)
@@ -337,13 +339,17 @@ def main():
         desired = None
     else:
         try:
-            desired, kept = pol.build_desired(current, given, generated, manage_generated, params["purge_statements"], fs_id)
+            desired, kept = pol.build_desired(
+                current, given, generated, manage_generated, params["purge_statements"], fs_id
+            )
             if not pol.statements_of(desired):
                 raise pol.PolicyError("the resulting policy has no statements; use state=absent to remove the policy")
             pol.check_size(desired)
             reason = pol.mount_lockout_reason(desired)
             if reason and not params["allow_mount_lockout"]:
-                raise pol.PolicyError(f"refusing a policy under which no client could mount: {reason}; set allow_mount_lockout=true if that is intended")
+                raise pol.PolicyError(
+                    f"refusing a policy under which no client could mount: {reason}; set allow_mount_lockout=true if that is intended"
+                )
         except pol.PolicyError as e:
             module.fail_json(msg=str(e), **result)
         result["kept_statements"] = [s.get("Sid") for s in kept]
@@ -366,7 +372,9 @@ def main():
         fail_api(e, changed=False, policy=current or {})
     try:
         if params["wait"]:
-            final, dummy = api.wait_for_policy(client, fs_id, lambda p: pol.policy_satisfied(p, desired, fs_id), params["wait_timeout"])
+            final, dummy = api.wait_for_policy(
+                client, fs_id, lambda p: pol.policy_satisfied(p, desired, fs_id), params["wait_timeout"]
+            )
             result["policy"] = final or {}
     except api.EfsApiError as e:
         fail_api(e)

@@ -364,38 +364,48 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 PROC_ROOT = _proof.PROC_ROOT
 STATE_DIR = _proof.STATE_DIR
 LOG_DIR = _proof.LOG_DIR
-DPKG_STATUS = '/var/lib/dpkg/status'
-BIN_DIRS = ['/sbin', '/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']
+DPKG_STATUS = "/var/lib/dpkg/status"
+BIN_DIRS = ["/sbin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
 MAX_UNMOUNTS = 8
 
-_VERSION_RE = re.compile(r'''^VERSION\s*=\s*['"]([^'"]+)['"]''', re.M)
+_VERSION_RE = re.compile(r"""^VERSION\s*=\s*['"]([^'"]+)['"]""", re.M)
 
 
 def validate(params):
     """Parameters -> desired settings; raises OptionError for anything that must not reach fstab."""
     d = {
-        'fs_id': mo.validate_fs_id(params['file_system_id']),
-        'path': mo.validate_path(params['path']),
-        'subpath': mo.validate_subpath(params['subpath']),
-        'iam': bool(params['iam']),
-        'access_point': mo.validate_access_point(params['access_point']) if params['access_point'] else None,
-        'aws_profile': mo.validate_profile(params['aws_profile']) if params['aws_profile'] else None,
-        'region': mo.validate_region(params['region']) if params['region'] else None,
-        'mount_target_ip': mo.validate_ip(params['mount_target_ip']) if params['mount_target_ip'] else None,
-        'az': mo.validate_az(params['az']) if params['az'] else None,
-        'extra': mo.check_user_options(mo.parse_options(params['options'])),
+        "fs_id": mo.validate_fs_id(params["file_system_id"]),
+        "path": mo.validate_path(params["path"]),
+        "subpath": mo.validate_subpath(params["subpath"]),
+        "iam": bool(params["iam"]),
+        "access_point": mo.validate_access_point(params["access_point"]) if params["access_point"] else None,
+        "aws_profile": mo.validate_profile(params["aws_profile"]) if params["aws_profile"] else None,
+        "region": mo.validate_region(params["region"]) if params["region"] else None,
+        "mount_target_ip": mo.validate_ip(params["mount_target_ip"]) if params["mount_target_ip"] else None,
+        "az": mo.validate_az(params["az"]) if params["az"] else None,
+        "extra": mo.check_user_options(mo.parse_options(params["options"])),
     }
-    if d['aws_profile'] and not d['iam']:
-        raise mo.OptionError('aws_profile needs iam=true (the helper refuses awsprofile without iam)')
+    if d["aws_profile"] and not d["iam"]:
+        raise mo.OptionError("aws_profile needs iam=true (the helper refuses awsprofile without iam)")
     # Catch the helper's refusals now, before the version is known.
     build(d, add_stunnel=False, boot=True, nofail=False, version=None)
     return d
 
 
 def build(d, add_stunnel, boot, nofail, version):
-    return mo.build_options(iam=d['iam'], access_point=d['access_point'], aws_profile=d['aws_profile'],
-                            region=d['region'], mount_target_ip=d['mount_target_ip'], az=d['az'],
-                            add_stunnel=add_stunnel, boot=boot, nofail=nofail, extra=d['extra'], version=version)
+    return mo.build_options(
+        iam=d["iam"],
+        access_point=d["access_point"],
+        aws_profile=d["aws_profile"],
+        region=d["region"],
+        mount_target_ip=d["mount_target_ip"],
+        az=d["az"],
+        add_stunnel=add_stunnel,
+        boot=boot,
+        nofail=nofail,
+        extra=d["extra"],
+        version=version,
+    )
 
 
 def version_from_files(mount_efs):
@@ -403,10 +413,10 @@ def version_from_files(mount_efs):
     if not mount_efs:
         return None
     base = posixpath.dirname(os.path.realpath(mount_efs))
-    for candidate in (mount_efs, posixpath.join(base, 'efs_utils_common', 'constants.py')):
+    for candidate in (mount_efs, posixpath.join(base, "efs_utils_common", "constants.py")):
         try:
-            with open(candidate, 'rb') as f:
-                m = _VERSION_RE.search(f.read(262144).decode('utf-8', 'replace'))
+            with open(candidate, "rb") as f:
+                m = _VERSION_RE.search(f.read(262144).decode("utf-8", "replace"))
         except OSError:
             continue
         if m:
@@ -414,20 +424,21 @@ def version_from_files(mount_efs):
     return None
 
 
-def version_from_dpkg(status_file, package='amazon-efs-utils'):
+def version_from_dpkg(status_file, package="amazon-efs-utils"):
     """Installed version of `package` from dpkg's status file (a read, no process)."""
     try:
-        with open(status_file, 'rb') as f:
-            text = f.read().decode('utf-8', 'replace')
+        with open(status_file, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
     except OSError:
         return None
-    for stanza in text.split('\n\n'):
-        if re.search(r'^Package:\s*%s\s*$' % re.escape(package), stanza, re.M) and \
-                re.search(r'^Status:.*\binstalled\s*$', stanza, re.M):
-            m = re.search(r'^Version:\s*(\S+)', stanza, re.M)
+    for stanza in text.split("\n\n"):
+        if re.search(r"^Package:\s*%s\s*$" % re.escape(package), stanza, re.M) and re.search(
+            r"^Status:.*\binstalled\s*$", stanza, re.M
+        ):
+            m = re.search(r"^Version:\s*(\S+)", stanza, re.M)
             if m:
                 # Debian epochs and revisions: 1:3.2.0-1 -> 3.2.0-1 (parse_version stops at the first non-digit).
-                return m.group(1).split(':', 1)[-1]
+                return m.group(1).split(":", 1)[-1]
     return None
 
 
@@ -436,17 +447,20 @@ class Helper(object):
 
     def __init__(self, module):
         self.module = module
-        self.mount_efs = module.get_bin_path('mount.efs', opt_dirs=BIN_DIRS)
-        self.efs_proxy = module.get_bin_path('efs-proxy', opt_dirs=BIN_DIRS)
-        self._version_text = (module.params['helper_version'] or version_from_files(self.mount_efs)
-                              or (version_from_dpkg(DPKG_STATUS) if self.mount_efs else None))
+        self.mount_efs = module.get_bin_path("mount.efs", opt_dirs=BIN_DIRS)
+        self.efs_proxy = module.get_bin_path("efs-proxy", opt_dirs=BIN_DIRS)
+        self._version_text = (
+            module.params["helper_version"]
+            or version_from_files(self.mount_efs)
+            or (version_from_dpkg(DPKG_STATUS) if self.mount_efs else None)
+        )
         self._asked = False
 
     def version_text(self, ask=False):
         if self._version_text is None and ask and not self._asked and self.mount_efs:
             self._asked = True
-            rc, out, _err = self.module.run_command([self.mount_efs, '--version'])
-            m = re.search(r'Version:\s*(\S+)', out or '')
+            rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
+            m = re.search(r"Version:\s*(\S+)", out or "")
             if rc == 0 and m:
                 self._version_text = m.group(1)
         return self._version_text
@@ -459,75 +473,90 @@ def desired_options(d, params, helper):
     """(fstab options, expected relay); asks the helper for its version only when the answer depends on it."""
     efs_proxy = helper.efs_proxy is not None
     try:
-        add_stunnel, relay = mo.choose_relay(params['relay'], helper.version(), efs_proxy)
+        add_stunnel, relay = mo.choose_relay(params["relay"], helper.version(), efs_proxy)
     except mo.OptionError:
         if helper.version() is not None:
             raise
         if helper.mount_efs is None:
-            raise mo.OptionError('amazon-efs-utils is not installed (no mount.efs in %s), so the options it needs are unknown; '
-                                 'install it first or set helper_version' % ', '.join(BIN_DIRS)) from None
-        add_stunnel, relay = mo.choose_relay(params['relay'], helper.version(ask=True), efs_proxy)
-    opts = build(d, add_stunnel, params['boot'], params['nofail'], helper.version())
+            raise mo.OptionError(
+                "amazon-efs-utils is not installed (no mount.efs in %s), so the options it needs are unknown; "
+                "install it first or set helper_version" % ", ".join(BIN_DIRS)
+            ) from None
+        add_stunnel, relay = mo.choose_relay(params["relay"], helper.version(ask=True), efs_proxy)
+    opts = build(d, add_stunnel, params["boot"], params["nofail"], helper.version())
     return opts, relay
 
 
 def plan(state, d, options_text, fstab_text, proof, remediate):
     """Pure: what to do, and whether the current state is compliant. Nothing is touched here."""
-    path, fs_id = d['path'], d['fs_id']
-    result = {'new_fstab': fstab_text, 'unmount': False, 'mount': False, 'fail': None,
-              'reasons': [], 'actions': []}
-    reasons = result['reasons']
-    if state in ('mounted', 'present', 'audited'):
-        result['new_fstab'] = fstab_utils.set_line(fstab_text, path, fs_id, d['subpath'], options_text)
-        if result['new_fstab'] != fstab_text:
+    path, fs_id = d["path"], d["fs_id"]
+    result = {"new_fstab": fstab_text, "unmount": False, "mount": False, "fail": None, "reasons": [], "actions": []}
+    reasons = result["reasons"]
+    if state in ("mounted", "present", "audited"):
+        result["new_fstab"] = fstab_utils.set_line(fstab_text, path, fs_id, d["subpath"], options_text)
+        if result["new_fstab"] != fstab_text:
             current = fstab_utils.lines_for(fstab_text, path)
-            reasons.append('fstab: %s' % ('no line for %s' % path if not current
-                                          else 'line for %s differs: %s' % (path, ' | '.join(x.rstrip('\n') for x in current))))
-    elif state == 'absent':
-        result['new_fstab'] = fstab_utils.remove_lines(fstab_text, path, fs_id)
-        if result['new_fstab'] != fstab_text:
-            reasons.append('fstab still has a line for %s' % path)
-    if state == 'audited':
-        result['new_fstab'] = fstab_text
+            reasons.append(
+                "fstab: %s"
+                % (
+                    "no line for %s" % path
+                    if not current
+                    else "line for %s differs: %s" % (path, " | ".join(x.rstrip("\n") for x in current))
+                )
+            )
+    elif state == "absent":
+        result["new_fstab"] = fstab_utils.remove_lines(fstab_text, path, fs_id)
+        if result["new_fstab"] != fstab_text:
+            reasons.append("fstab still has a line for %s" % path)
+    if state == "audited":
+        result["new_fstab"] = fstab_text
 
-    mounted = proof['mounted']
-    is_nfs = proof['fstype'] in _proof.NFS_TYPES
-    if state in ('mounted', 'audited'):
+    mounted = proof["mounted"]
+    is_nfs = proof["fstype"] in _proof.NFS_TYPES
+    if state in ("mounted", "audited"):
         live_reasons = []
         if not mounted:
-            live_reasons.append('%s is not mounted' % path)
+            live_reasons.append("%s is not mounted" % path)
         else:
             live_reasons.extend(_proof.failed_checks(proof))
-            live_reasons.extend(_proof.drift(proof, fs_id, d['subpath'], d['access_point'], d['iam']))
+            live_reasons.extend(_proof.drift(proof, fs_id, d["subpath"], d["access_point"], d["iam"]))
         reasons.extend(live_reasons)
-        if state == 'mounted' and mounted and live_reasons:
+        if state == "mounted" and mounted and live_reasons:
             if not is_nfs:
-                result['fail'] = '%s holds a %s mount, not EFS; it is never unmounted by this module' % (path, proof['fstype'])
+                result["fail"] = "%s holds a %s mount, not EFS; it is never unmounted by this module" % (
+                    path,
+                    proof["fstype"],
+                )
             elif not remediate:
-                result['fail'] = ('%s holds a mount that is not a proven TLS mount of %s (%s); nothing was changed. '
-                                  'Set remediate=true to unmount it and mount over TLS.' % (path, fs_id, '; '.join(live_reasons)))
+                result["fail"] = (
+                    "%s holds a mount that is not a proven TLS mount of %s (%s); nothing was changed. "
+                    "Set remediate=true to unmount it and mount over TLS." % (path, fs_id, "; ".join(live_reasons))
+                )
             else:
-                result['unmount'] = True
-                result['mount'] = True
-        elif state == 'mounted' and not mounted:
-            result['mount'] = True
-    elif state in ('unmounted', 'absent') and mounted:
+                result["unmount"] = True
+                result["mount"] = True
+        elif state == "mounted" and not mounted:
+            result["mount"] = True
+    elif state in ("unmounted", "absent") and mounted:
         if not is_nfs:
-            result['fail'] = '%s holds a %s mount, not EFS; it is never unmounted by this module' % (path, proof['fstype'])
+            result["fail"] = "%s holds a %s mount, not EFS; it is never unmounted by this module" % (
+                path,
+                proof["fstype"],
+            )
         else:
-            result['unmount'] = True
-            reasons.append('%s is mounted' % path)
+            result["unmount"] = True
+            reasons.append("%s is mounted" % path)
 
-    if result['fail']:
-        result['new_fstab'] = fstab_text
-        result['unmount'] = result['mount'] = False
+    if result["fail"]:
+        result["new_fstab"] = fstab_text
+        result["unmount"] = result["mount"] = False
         return result
-    if result['new_fstab'] != fstab_text:
-        result['actions'].append('remove fstab line' if state == 'absent' else 'write fstab line')
-    if result['unmount']:
-        result['actions'].append('unmount %s%s' % (path, ' (not a proven TLS mount)' if state == 'mounted' else ''))
-    if result['mount']:
-        result['actions'].append('mount %s at %s over TLS' % (fstab_utils.source_spec(fs_id, d['subpath']), path))
+    if result["new_fstab"] != fstab_text:
+        result["actions"].append("remove fstab line" if state == "absent" else "write fstab line")
+    if result["unmount"]:
+        result["actions"].append("unmount %s%s" % (path, " (not a proven TLS mount)" if state == "mounted" else ""))
+    if result["mount"]:
+        result["actions"].append("mount %s at %s over TLS" % (fstab_utils.source_spec(fs_id, d["subpath"]), path))
     return result
 
 
@@ -536,18 +565,18 @@ def ensure_mount_point(path):
     if os.path.isdir(path):
         return False
     if os.path.lexists(path):
-        raise OSError('%s exists and is not a directory' % path)
+        raise OSError("%s exists and is not a directory" % path)
     os.makedirs(path, 0o755)
     return True
 
 
 def log_tail(log_dir, lines=20):
     try:
-        with open(posixpath.join(log_dir, 'mount.log'), 'rb') as f:
+        with open(posixpath.join(log_dir, "mount.log"), "rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
             f.seek(max(0, size - 65536))
-            return f.read().decode('utf-8', 'replace').splitlines()[-lines:]
+            return f.read().decode("utf-8", "replace").splitlines()[-lines:]
     except OSError:
         return []
 
@@ -557,222 +586,264 @@ class Runner(object):
         self.module = module
 
     def _timeout_prefix(self):
-        seconds = self.module.params['mount_timeout']
-        timeout = self.module.get_bin_path('timeout') if seconds else None
-        return [timeout, '--kill-after=10', str(seconds)] if timeout else []
+        seconds = self.module.params["mount_timeout"]
+        timeout = self.module.get_bin_path("timeout") if seconds else None
+        return [timeout, "--kill-after=10", str(seconds)] if timeout else []
 
     def mount(self, helper, d, mount_opts):
         if not helper.mount_efs:
-            return 127, '', 'amazon-efs-utils is not installed: no mount.efs in %s' % ', '.join(BIN_DIRS)
-        mount = self.module.get_bin_path('mount', required=True)
-        source = fstab_utils.source_spec(d['fs_id'], d['subpath'])
-        cmd = self._timeout_prefix() + [mount, '-t', 'efs', '-o', mo.render(mount_opts), source, d['path']]
-        return self.module.run_command(cmd, environ_update={'LC_ALL': 'C'})
+            return 127, "", "amazon-efs-utils is not installed: no mount.efs in %s" % ", ".join(BIN_DIRS)
+        mount = self.module.get_bin_path("mount", required=True)
+        source = fstab_utils.source_spec(d["fs_id"], d["subpath"])
+        cmd = self._timeout_prefix() + [mount, "-t", "efs", "-o", mo.render(mount_opts), source, d["path"]]
+        return self.module.run_command(cmd, environ_update={"LC_ALL": "C"})
 
     def unmount(self, path, lazy):
-        cmd = [self.module.get_bin_path('umount', required=True)] + (['-l'] if lazy else []) + [path]
-        return self.module.run_command(cmd, environ_update={'LC_ALL': 'C'})
+        cmd = [self.module.get_bin_path("umount", required=True)] + (["-l"] if lazy else []) + [path]
+        return self.module.run_command(cmd, environ_update={"LC_ALL": "C"})
 
 
 def read_facts(d, region):
     mounts = _proof.read_mountinfo(PROC_ROOT)
     states = _proof.read_state_files(STATE_DIR)
-    return _proof.prove(d['fs_id'], d['path'], mounts, states, proc_root=PROC_ROOT, state_dir=STATE_DIR,
-                        log_dir=LOG_DIR, region=region)
+    return _proof.prove(
+        d["fs_id"], d["path"], mounts, states, proc_root=PROC_ROOT, state_dir=STATE_DIR, log_dir=LOG_DIR, region=region
+    )
 
 
 def finish_proof(proof, state, fstab_text, path, reasons):
-    proof['fstab_line'] = fstab_utils.current_line(fstab_text or '', path)
-    proof['reasons'] = list(reasons)
-    proof['compliant'] = not reasons
+    proof["fstab_line"] = fstab_utils.current_line(fstab_text or "", path)
+    proof["reasons"] = list(reasons)
+    proof["compliant"] = not reasons
     return proof
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            file_system_id=dict(type='str', required=True),
-            path=dict(type='str', required=True, aliases=['mount_point']),
-            subpath=dict(type='str', default='/'),
-            state=dict(type='str', default='mounted', choices=['mounted', 'present', 'unmounted', 'absent', 'audited']),
-            iam=dict(type='bool', default=False),
-            access_point=dict(type='str'),
-            aws_profile=dict(type='str'),
-            region=dict(type='str'),
-            mount_target_ip=dict(type='str'),
-            az=dict(type='str'),
-            relay=dict(type='str', default='auto', choices=['auto', 'stunnel', 'efs-proxy']),
-            options=dict(type='list', elements='str', default=[]),
-            boot=dict(type='bool', default=True),
-            nofail=dict(type='bool', default=False),
-            fstab=dict(type='str', default='/etc/fstab'),
-            backup=dict(type='bool', default=False),
-            remediate=dict(type='bool', default=False),
-            mount_timeout=dict(type='int', default=300),
-            lazy_unmount=dict(type='bool', default=False),
-            helper_version=dict(type='str'),
+            file_system_id=dict(type="str", required=True),
+            path=dict(type="str", required=True, aliases=["mount_point"]),
+            subpath=dict(type="str", default="/"),
+            state=dict(type="str", default="mounted", choices=["mounted", "present", "unmounted", "absent", "audited"]),
+            iam=dict(type="bool", default=False),
+            access_point=dict(type="str"),
+            aws_profile=dict(type="str"),
+            region=dict(type="str"),
+            mount_target_ip=dict(type="str"),
+            az=dict(type="str"),
+            relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
+            options=dict(type="list", elements="str", default=[]),
+            boot=dict(type="bool", default=True),
+            nofail=dict(type="bool", default=False),
+            fstab=dict(type="str", default="/etc/fstab"),
+            backup=dict(type="bool", default=False),
+            remediate=dict(type="bool", default=False),
+            mount_timeout=dict(type="int", default=300),
+            lazy_unmount=dict(type="bool", default=False),
+            helper_version=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    state = p['state']
+    state = p["state"]
     try:
         d = validate(p)
-        fstab_path = mo.validate_path(p['fstab'], name='fstab')
+        fstab_path = mo.validate_path(p["fstab"], name="fstab")
     except mo.OptionError as e:
         module.fail_json(msg=str(e))
-    if p['mount_timeout'] < 0:
-        module.fail_json(msg='mount_timeout must be 0 (no limit) or more')
+    if p["mount_timeout"] < 0:
+        module.fail_json(msg="mount_timeout must be 0 (no limit) or more")
 
-    result = {'changed': False, 'fstab_changed': False, 'mount_changed': False, 'actions': []}
+    result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
     helper = None
     options = None
     option_error = None
-    if state in ('mounted', 'present', 'audited'):
+    if state in ("mounted", "present", "audited"):
         helper = Helper(module)
         try:
             options, relay = desired_options(d, p, helper)
         except mo.OptionError as e:
-            if state != 'audited':
+            if state != "audited":
                 module.fail_json(msg=str(e), **result)
             # An audit reports what it cannot judge instead of failing.
             options, relay = None, None
             option_error = str(e)
-        result['expected_relay'] = relay
+        result["expected_relay"] = relay
         if helper.version_text():
-            result['helper_version'] = helper.version_text()
+            result["helper_version"] = helper.version_text()
 
     fstab_text = fstab_utils.read_text(fstab_path)
-    if state == 'present':
-        proof = _proof.empty_proof(d['fs_id'], d['path'])
+    if state == "present":
+        proof = _proof.empty_proof(d["fs_id"], d["path"])
     else:
         try:
-            proof = read_facts(d, d['region'])
+            proof = read_facts(d, d["region"])
         except OSError as e:
-            module.fail_json(msg='cannot read the mount table (%s): this module needs Linux /proc' % e, **result)
-    options_text = mo.render(options) if options else ''
-    the_plan = plan(state, d, options_text, fstab_text or '', proof, p['remediate'])
+            module.fail_json(msg="cannot read the mount table (%s): this module needs Linux /proc" % e, **result)
+    options_text = mo.render(options) if options else ""
+    the_plan = plan(state, d, options_text, fstab_text or "", proof, p["remediate"])
     if option_error:
-        the_plan['reasons'] = [r for r in the_plan['reasons'] if not r.startswith('fstab:')]
-        the_plan['reasons'].insert(0, 'fstab: cannot tell the expected line: %s' % option_error)
+        the_plan["reasons"] = [r for r in the_plan["reasons"] if not r.startswith("fstab:")]
+        the_plan["reasons"].insert(0, "fstab: cannot tell the expected line: %s" % option_error)
 
-    if the_plan['fail']:
-        finish_proof(proof, state, fstab_text, d['path'], the_plan['reasons'])
-        module.fail_json(msg=the_plan['fail'], proof=proof, **result)
+    if the_plan["fail"]:
+        finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
+        module.fail_json(msg=the_plan["fail"], proof=proof, **result)
 
-    result['actions'] = list(the_plan['actions'])
-    fstab_change = the_plan['new_fstab'] != (fstab_text or '')
-    result['fstab_changed'] = fstab_change
-    result['mount_changed'] = the_plan['mount'] or the_plan['unmount']
-    result['changed'] = fstab_change or result['mount_changed']
+    result["actions"] = list(the_plan["actions"])
+    fstab_change = the_plan["new_fstab"] != (fstab_text or "")
+    result["fstab_changed"] = fstab_change
+    result["mount_changed"] = the_plan["mount"] or the_plan["unmount"]
+    result["changed"] = fstab_change or result["mount_changed"]
     if fstab_change and module._diff:
-        result['diff'] = {'before': fstab_text or '', 'after': the_plan['new_fstab'],
-                          'before_header': fstab_path, 'after_header': fstab_path}
-    if state == 'mounted' and the_plan['mount'] and helper.mount_efs is None:
+        result["diff"] = {
+            "before": fstab_text or "",
+            "after": the_plan["new_fstab"],
+            "before_header": fstab_path,
+            "after_header": fstab_path,
+        }
+    if state == "mounted" and the_plan["mount"] and helper.mount_efs is None:
         if module.check_mode:
-            module.warn('amazon-efs-utils is not installed: no mount.efs found; the mount would fail')
+            module.warn("amazon-efs-utils is not installed: no mount.efs found; the mount would fail")
         else:
-            finish_proof(proof, state, fstab_text, d['path'], the_plan['reasons'])
-            module.fail_json(msg='amazon-efs-utils is not installed: no mount.efs in %s' % ', '.join(BIN_DIRS), proof=proof, **result)
+            finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
+            module.fail_json(
+                msg="amazon-efs-utils is not installed: no mount.efs in %s" % ", ".join(BIN_DIRS), proof=proof, **result
+            )
 
-    if module.check_mode or not result['changed']:
+    if module.check_mode or not result["changed"]:
         # The proof describes the host as it is; `actions` says what a real run would do.
-        finish_proof(proof, state, fstab_text, d['path'], the_plan['reasons'])
-        result['proof'] = proof
+        finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
+        result["proof"] = proof
         module.exit_json(**result)
 
     runner = Runner(module)
     written = None
-    original_lines = fstab_utils.lines_for(fstab_text or '', d['path'])
+    original_lines = fstab_utils.lines_for(fstab_text or "", d["path"])
     before_write = fstab_text
     if fstab_change:
-        if state == 'absent':
+        if state == "absent":
+
             def edit(text):
-                return fstab_utils.remove_lines(text, d['path'], d['fs_id'])
+                return fstab_utils.remove_lines(text, d["path"], d["fs_id"])
+
         else:
+
             def edit(text):
-                return fstab_utils.set_line(text, d['path'], d['fs_id'], d['subpath'], options_text)
+                return fstab_utils.set_line(text, d["path"], d["fs_id"], d["subpath"], options_text)
+
         try:
             before_write, written, backup_file = fstab_utils.locked_update(
-                fstab_path, edit, move=module.atomic_move, backup=module.backup_local if p['backup'] else None)
+                fstab_path, edit, move=module.atomic_move, backup=module.backup_local if p["backup"] else None
+            )
         except (OSError, TimeoutError) as e:
-            module.fail_json(msg='could not update %s: %s' % (fstab_path, e), proof=proof, **result)
+            module.fail_json(msg="could not update %s: %s" % (fstab_path, e), proof=proof, **result)
         if backup_file:
-            result['backup_file'] = backup_file
-        if 'diff' in result:
-            result['diff']['before'] = before_write or ''
-            result['diff']['after'] = written
-        original_lines = fstab_utils.lines_for(before_write or '', d['path'])
+            result["backup_file"] = backup_file
+        if "diff" in result:
+            result["diff"]["before"] = before_write or ""
+            result["diff"]["after"] = written
+        original_lines = fstab_utils.lines_for(before_write or "", d["path"])
 
     def undo_fstab():
         if written is None or before_write is None:
             return None
 
         def back(text):
-            return fstab_utils.restore(text, written, before_write, d['path'], original_lines)
+            return fstab_utils.restore(text, written, before_write, d["path"], original_lines)
+
         try:
             fstab_utils.locked_update(fstab_path, back, move=module.atomic_move)
-            return 'fstab restored'
+            return "fstab restored"
         except (OSError, TimeoutError) as e:
-            return 'fstab could not be restored: %s' % e
+            return "fstab could not be restored: %s" % e
 
-    if the_plan['unmount']:
-        relay_pid = proof.get('relay_pid')
+    if the_plan["unmount"]:
+        relay_pid = proof.get("relay_pid")
         for _i in range(MAX_UNMOUNTS):
-            rc, out, err = runner.unmount(d['path'], p['lazy_unmount'])
+            rc, out, err = runner.unmount(d["path"], p["lazy_unmount"])
             if rc != 0:
-                note = undo_fstab() if state == 'mounted' else None
-                module.fail_json(msg='umount %s failed: %s%s' % (d['path'], (err or out).strip(), '; %s' % note if note else ''),
-                                 rc=rc, stdout=out, stderr=err, proof=proof, **result)
-            still = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d['path'])
-            if not still or still[-1]['fstype'] not in _proof.NFS_TYPES:
+                note = undo_fstab() if state == "mounted" else None
+                module.fail_json(
+                    msg="umount %s failed: %s%s" % (d["path"], (err or out).strip(), "; %s" % note if note else ""),
+                    rc=rc,
+                    stdout=out,
+                    stderr=err,
+                    proof=proof,
+                    **result,
+                )
+            still = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d["path"])
+            if not still or still[-1]["fstype"] not in _proof.NFS_TYPES:
                 break
         if relay_pid:
-            result['lingering_relay'] = {'pid': relay_pid, 'state_file': proof.get('state_file'), 'relay': proof.get('relay')}
-            module.warn('relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the '
-                        'unmount (the module never kills a relay)' % (relay_pid, d['path']))
+            result["lingering_relay"] = {
+                "pid": relay_pid,
+                "state_file": proof.get("state_file"),
+                "relay": proof.get("relay"),
+            }
+            module.warn(
+                "relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the "
+                "unmount (the module never kills a relay)" % (relay_pid, d["path"])
+            )
 
-    if the_plan['mount']:
+    if the_plan["mount"]:
         try:
-            if ensure_mount_point(d['path']):
-                result['actions'].insert(len(result['actions']) - 1, 'create directory %s' % d['path'])
+            if ensure_mount_point(d["path"]):
+                result["actions"].insert(len(result["actions"]) - 1, "create directory %s" % d["path"])
         except OSError as e:
             note = undo_fstab()
-            module.fail_json(msg='cannot use %s as a mount point: %s%s' % (d['path'], e, '; %s' % note if note else ''),
-                             proof=proof, **result)
+            module.fail_json(
+                msg="cannot use %s as a mount point: %s%s" % (d["path"], e, "; %s" % note if note else ""),
+                proof=proof,
+                **result,
+            )
         rc, out, err = runner.mount(helper, d, mo.mount_command_options(options))
-        after = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d['path'])
+        after = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d["path"])
         if rc != 0 or not after:
             note = undo_fstab()
             if rc == 124:
-                why = 'the helper did not finish within mount_timeout=%s s' % p['mount_timeout']
+                why = "the helper did not finish within mount_timeout=%s s" % p["mount_timeout"]
             elif rc != 0:
-                why = 'the helper failed (rc=%s): %s' % (rc, (err or out).strip())
+                why = "the helper failed (rc=%s): %s" % (rc, (err or out).strip())
             else:
-                why = 'the helper exited 0 but %s is not mounted: %s' % (d['path'], (out or err).strip() or 'no message')
-            proof = read_facts(d, d['region'])
-            finish_proof(proof, state, fstab_utils.read_text(fstab_path), d['path'], ['mount failed: %s' % why])
-            module.fail_json(msg='mount failed: %s%s' % (why, '; %s' % note if note else ''), rc=rc, stdout=out, stderr=err,
-                             mount_log_tail=log_tail(LOG_DIR), proof=proof, **result)
+                why = "the helper exited 0 but %s is not mounted: %s" % (
+                    d["path"],
+                    (out or err).strip() or "no message",
+                )
+            proof = read_facts(d, d["region"])
+            finish_proof(proof, state, fstab_utils.read_text(fstab_path), d["path"], ["mount failed: %s" % why])
+            module.fail_json(
+                msg="mount failed: %s%s" % (why, "; %s" % note if note else ""),
+                rc=rc,
+                stdout=out,
+                stderr=err,
+                mount_log_tail=log_tail(LOG_DIR),
+                proof=proof,
+                **result,
+            )
 
     final_text = fstab_utils.read_text(fstab_path)
-    if state in ('mounted', 'unmounted', 'absent'):
-        proof = read_facts(d, d['region'])
+    if state in ("mounted", "unmounted", "absent"):
+        proof = read_facts(d, d["region"])
     reasons = []
-    if state == 'mounted':
-        if not proof['tls']:
-            reasons.extend(_proof.failed_checks(proof) or ['%s is not mounted' % d['path']])
-        reasons.extend(_proof.drift(proof, d['fs_id'], d['subpath'], d['access_point'], d['iam']))
-        if fstab_utils.set_line(final_text or '', d['path'], d['fs_id'], d['subpath'], options_text) != (final_text or ''):
-            reasons.append('fstab: the line for %s changed under us' % d['path'])
-    elif state in ('unmounted', 'absent') and proof['mounted']:
-        reasons.append('%s is still mounted' % d['path'])
-    finish_proof(proof, state, final_text, d['path'], reasons)
-    result['proof'] = proof
-    if state == 'mounted' and not proof['tls']:
-        module.fail_json(msg='%s is mounted but TLS could not be proven: %s' % (d['path'], '; '.join(reasons)), **result)
+    if state == "mounted":
+        if not proof["tls"]:
+            reasons.extend(_proof.failed_checks(proof) or ["%s is not mounted" % d["path"]])
+        reasons.extend(_proof.drift(proof, d["fs_id"], d["subpath"], d["access_point"], d["iam"]))
+        if fstab_utils.set_line(final_text or "", d["path"], d["fs_id"], d["subpath"], options_text) != (
+            final_text or ""
+        ):
+            reasons.append("fstab: the line for %s changed under us" % d["path"])
+    elif state in ("unmounted", "absent") and proof["mounted"]:
+        reasons.append("%s is still mounted" % d["path"])
+    finish_proof(proof, state, final_text, d["path"], reasons)
+    result["proof"] = proof
+    if state == "mounted" and not proof["tls"]:
+        module.fail_json(
+            msg="%s is mounted but TLS could not be proven: %s" % (d["path"], "; ".join(reasons)), **result
+        )
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

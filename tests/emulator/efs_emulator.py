@@ -58,6 +58,7 @@ class InvalidPolicyException(EFSError):
 # ---------------------------------------------------------------------------
 # Test controls shared by the middleware and the backend patches
 
+
 class Controls:
     def __init__(self):
         self.lock = threading.Lock()
@@ -67,10 +68,10 @@ class Controls:
         self.calls = collections.Counter()
         self.throttled = collections.Counter()
         self.failed = collections.Counter()
-        self.throttle = collections.Counter()   # action -> throttling answers still to give
-        self.fail_next_put = None               # error to answer the next Put with
-        self.stale_describes = 0                # after a write, this many Describes see the old policy
-        self.stale = {}                         # fs id -> [old text, Describes left]
+        self.throttle = collections.Counter()  # action -> throttling answers still to give
+        self.fail_next_put = None  # error to answer the next Put with
+        self.stale_describes = 0  # after a write, this many Describes see the old policy
+        self.stale = {}  # fs id -> [old text, Describes left]
 
 
 CONTROLS = Controls()
@@ -78,6 +79,7 @@ CONTROLS = Controls()
 
 # ---------------------------------------------------------------------------
 # What the service does with a policy
+
 
 def _as_list(value):
     return list(value) if isinstance(value, list) else [value]
@@ -92,7 +94,11 @@ def _text(value):
 
 
 def _root_arn(principal):
-    return f"arn:aws:iam::{principal}:root" if isinstance(principal, str) and re.match(r"^\d{12}$", principal) else principal
+    return (
+        f"arn:aws:iam::{principal}:root"
+        if isinstance(principal, str) and re.match(r"^\d{12}$", principal)
+        else principal
+    )
 
 
 def reserialise(doc, fs_arn):
@@ -115,11 +121,17 @@ def reserialise(doc, fs_arn):
                 if k in ("Principal", "NotPrincipal"):
                     if v == "*":
                         v = {"AWS": "*"}
-                    v = {kind: _collapse([_root_arn(i) if kind == "AWS" else i for i in _as_list(ids)]) for kind, ids in v.items()}
+                    v = {
+                        kind: _collapse([_root_arn(i) if kind == "AWS" else i for i in _as_list(ids)])
+                        for kind, ids in v.items()
+                    }
                 elif k in ("Action", "NotAction", "Resource", "NotResource"):
                     v = _collapse(_as_list(v))
                 elif k == "Condition":
-                    v = {op: {ck: _collapse([_text(x) for x in _as_list(cv)]) for ck, cv in clauses.items()} for op, clauses in v.items()}
+                    v = {
+                        op: {ck: _collapse([_text(x) for x in _as_list(cv)]) for ck, cv in clauses.items()}
+                        for op, clauses in v.items()
+                    }
                 new[k] = v
             statements.append(new)
         out[key] = statements
@@ -164,6 +176,7 @@ def check_policy(text, bypass):
 
 # ---------------------------------------------------------------------------
 # Backend and response patches
+
 
 def _file_system(backend, file_system_id):
     fs = backend.file_systems_by_id.get(file_system_id)
@@ -234,9 +247,12 @@ def install_patches():
 # ---------------------------------------------------------------------------
 # WSGI middleware: counting, injected errors, /_emulator/ control endpoints
 
+
 def _json_response(start_response, status, body, headers=None):
     data = json.dumps(body).encode("utf-8")
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))] + list(headers or []))
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))] + list(headers or [])
+    )
     return [data]
 
 
@@ -267,7 +283,7 @@ class Emulator:
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith("/_emulator/"):
             try:
-                return self.control(environ, start_response, method, path[len("/_emulator/"):].strip("/"))
+                return self.control(environ, start_response, method, path[len("/_emulator/") :].strip("/"))
             except (KeyError, ValueError, EFSError) as e:
                 return _json_response(start_response, "400 Bad Request", {"error": f"{type(e).__name__}: {e}"})
         action = action_of(method, path)
@@ -292,7 +308,11 @@ class Emulator:
             return _json_response(start_response, ok, {"ok": True})
         if name == "calls" and method == "GET":
             with CONTROLS.lock:
-                body = {"calls": dict(CONTROLS.calls), "throttled": dict(CONTROLS.throttled), "failed": dict(CONTROLS.failed)}
+                body = {
+                    "calls": dict(CONTROLS.calls),
+                    "throttled": dict(CONTROLS.throttled),
+                    "failed": dict(CONTROLS.failed),
+                }
             return _json_response(start_response, ok, body)
         if method != "GET" and name in ("calls/reset", "reset-calls"):
             with CONTROLS.lock:
@@ -302,6 +322,7 @@ class Emulator:
             return _json_response(start_response, ok, {"ok": True})
         if method != "GET" and name == "reset":
             from moto.moto_api._internal.models import moto_api_backend
+
             moto_api_backend.reset()
             with CONTROLS.lock:
                 CONTROLS.reset()
@@ -315,7 +336,9 @@ class Emulator:
             failure = {
                 "code": query.get("code", "IncorrectFileSystemLifeCycleState"),
                 "status": query.get("status", "409 Conflict"),
-                "message": query.get("message", "File system is not in the available state (injected by the emulator)."),
+                "message": query.get(
+                    "message", "File system is not in the available state (injected by the emulator)."
+                ),
             }
             if failure["status"].isdigit():
                 failure["status"] += " Injected"
@@ -338,21 +361,31 @@ class Emulator:
                 while token in backend.creation_tokens:
                     token += "x"
                 fs = backend.create_file_system(
-                    creation_token=token, performance_mode="generalPurpose", encrypted=True, kms_key_id=None,
-                    throughput_mode="bursting", provisioned_throughput_in_mibps=None, availability_zone_name=None,
-                    backup=False, tags=[],
+                    creation_token=token,
+                    performance_mode="generalPurpose",
+                    encrypted=True,
+                    kms_key_id=None,
+                    throughput_mode="bursting",
+                    provisioned_throughput_in_mibps=None,
+                    availability_zone_name=None,
+                    backup=False,
+                    tags=[],
                 )
                 ids.append(fs.file_system_id)
             return _json_response(start_response, ok, {"FileSystemIds": ids})
         if name == "policy":
             fs = _file_system(_backend(region), query["fs"])
             if method == "GET":
-                return _json_response(start_response, ok, {"FileSystemId": query["fs"], "Policy": fs.file_system_policy})
+                return _json_response(
+                    start_response, ok, {"FileSystemId": query["fs"], "Policy": fs.file_system_policy}
+                )
             # Raw write: seeds a policy exactly as given, bypassing validation and re-serialisation.
             length = int(environ.get("CONTENT_LENGTH") or 0)
             fs.file_system_policy = environ["wsgi.input"].read(length).decode("utf-8") or None
             return _json_response(start_response, ok, {"FileSystemId": query["fs"], "Policy": fs.file_system_policy})
-        return _json_response(start_response, "404 Not Found", {"error": f"unknown control endpoint {method} /_emulator/{name}"})
+        return _json_response(
+            start_response, "404 Not Found", {"error": f"unknown control endpoint {method} /_emulator/{name}"}
+        )
 
 
 def main(argv=None):

@@ -16,10 +16,23 @@ import pytest
 URL = os.environ.get("EFS_EMULATOR_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="EFS_EMULATOR_URL not set (start tests/emulator/emulator.sh)")
 
-SEED = {"Version": "2012-10-17", "Id": "ExamplePolicy01", "Statement": [{
-    "Sid": "VisualEditior0", "Effect": "Allow", "Principal": {"AWS": "*"},
-    "Action": ["elasticfilesystem:ClientRootAccess", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-    "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+SEED = {
+    "Version": "2012-10-17",
+    "Id": "ExamplePolicy01",
+    "Statement": [
+        {
+            "Sid": "VisualEditior0",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": [
+                "elasticfilesystem:ClientRootAccess",
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+            ],
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+        }
+    ],
+}
 
 
 def control(path, method="POST"):
@@ -31,7 +44,11 @@ def control(path, method="POST"):
 @pytest.fixture
 def efs():
     return boto3.client(
-        "efs", endpoint_url=URL, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing",
+        "efs",
+        endpoint_url=URL,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         config=botocore.config.Config(retries={"total_max_attempts": 1}),
     )
 
@@ -59,9 +76,17 @@ def test_put_returns_policy_reserialised(efs, fs_id):
 
 
 def test_reserialisation_collapses_and_expands_like_the_service(efs, fs_id):
-    policy = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["elasticfilesystem:ClientMount"],
-                             "Condition": {"Bool": {"aws:SecureTransport": True}}},
-                            {"Effect": "Allow", "Principal": {"AWS": ["123456789012"]}, "Action": "elasticfilesystem:ClientWrite"}]}
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["elasticfilesystem:ClientMount"],
+                "Condition": {"Bool": {"aws:SecureTransport": True}},
+            },
+            {"Effect": "Allow", "Principal": {"AWS": ["123456789012"]}, "Action": "elasticfilesystem:ClientWrite"},
+        ]
+    }
     efs.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(policy))
     doc = json.loads(efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"])
     first, second = doc["Statement"]
@@ -95,14 +120,17 @@ def test_unknown_file_system(efs, call):
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
-@pytest.mark.parametrize("policy", [
-    "not json",
-    "[]",
-    json.dumps({"Version": "2012-10-17"}),
-    json.dumps({"Statement": [{"Effect": "allow", "Principal": "*", "Action": "*"}]}),
-    json.dumps({"Statement": [{"Sid": "x" * 20000, "Effect": "Allow", "Principal": "*", "Action": "*"}]}),
-    json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]}),
-])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "not json",
+        "[]",
+        json.dumps({"Version": "2012-10-17"}),
+        json.dumps({"Statement": [{"Effect": "allow", "Principal": "*", "Action": "*"}]}),
+        json.dumps({"Statement": [{"Sid": "x" * 20000, "Effect": "Allow", "Principal": "*", "Action": "*"}]}),
+        json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*"}]}),
+    ],
+)
 def test_invalid_policies_are_refused_and_leave_the_old_one(efs, fs_id, policy):
     efs.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(SEED))
     before = efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"]

@@ -2,6 +2,7 @@
 
 Every host in the recap (or only H) must match every KEY=VALUE; prints the recap either way.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
     if "--host" in rest:
         i = rest.index("--host")
         only = rest[i + 1]
-        del rest[i:i + 2]
+        del rest[i : i + 2]
     wanted = {k: int(v) for k, v in (a.split("=") for a in rest)}
     with open(log, encoding="utf-8", errors="replace") as f:
         hosts = parse_recap(f.read())

@@ -19,8 +19,20 @@ from collections import defaultdict
 from ansible.plugins.callback import CallbackBase
 
 CONTROLLER_ONLY = {
-    "set_fact", "debug", "assert", "fail", "meta", "add_host", "group_by", "include_vars",
-    "include_tasks", "import_tasks", "include_role", "import_role", "set_stats", "pause",
+    "set_fact",
+    "debug",
+    "assert",
+    "fail",
+    "meta",
+    "add_host",
+    "group_by",
+    "include_vars",
+    "include_tasks",
+    "import_tasks",
+    "include_role",
+    "import_role",
+    "set_stats",
+    "pause",
     "validate_argument_spec",
 }
 

@@ -3,6 +3,7 @@
 The first byte decides: 0x16 (a TLS handshake record) goes to the stunnel server, anything else
 (an RPC record marker) goes straight to nfsd. Starts and stops the stunnel server it fronts.
 """
+
 import argparse
 import asyncio
 import signal

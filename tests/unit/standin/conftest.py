@@ -42,8 +42,11 @@ def sandbox_paths(tmp_path, monkeypatch):
 def _shared_key(tmp_path_factory):
     """One RSA key for the tests that do not test key generation itself (3072-bit keys are slow)."""
     path = tmp_path_factory.mktemp("key") / "privateKey.pem"
-    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", str(path), "-pkeyopt", "rsa_keygen_bits:3072"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA", "-out", str(path), "-pkeyopt", "rsa_keygen_bits:3072"],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 

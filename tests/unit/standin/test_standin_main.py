@@ -27,15 +27,36 @@ def helper(sandbox_paths, monkeypatch):
     def fake_mount(config, options, command, name, mountpoint):
         calls.append(command)
         if os.environ.get("STANDIN_TEST_MOUNT_RC"):
-            raise mount.Error("mount.nfs4: Connection reset by peer", exit_code=int(os.environ["STANDIN_TEST_MOUNT_RC"]))
+            raise mount.Error(
+                "mount.nfs4: Connection reset by peer", exit_code=int(os.environ["STANDIN_TEST_MOUNT_RC"])
+            )
 
     monkeypatch.setattr(mount, "run_mount_nfs", fake_mount)
     ca = sandbox_paths / "ca.pem"
     if shutil.which("openssl"):
         # stunnel refuses a CAfile without certificates, and then the helper ends the process
-        mount.subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                              "-keyout", str(sandbox_paths / "ca.key"), "-out", str(ca), "-subj", "/CN=test-ca", "-days", "1"],
-                             check=True, capture_output=True)
+        mount.subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                str(sandbox_paths / "ca.key"),
+                "-out",
+                str(ca),
+                "-subj",
+                "/CN=test-ca",
+                "-days",
+                "1",
+            ],
+            check=True,
+            capture_output=True,
+        )
     else:
         ca.write_text("test ca")
     mnt = sandbox_paths / "mnt" / "efs"
@@ -84,22 +105,36 @@ def test_without_stunnel_option_efs_proxy_is_missing(helper, capsys, monkeypatch
 
 def test_non_tls_stunnel_mount_goes_straight_to_the_target(helper):
     assert mount.main(["mount.efs", "fs-12345678:/d", helper["mnt"], "-o", "stunnel,region=us-east-1"]) == 0
-    assert helper["calls"] == [["/sbin/mount.nfs4", NAME + ":/d", helper["mnt"], "-o",
-                                "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport"]]
+    assert helper["calls"] == [
+        [
+            "/sbin/mount.nfs4",
+            NAME + ":/d",
+            helper["mnt"],
+            "-o",
+            "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport",
+        ]
+    ]
     assert os.listdir(common.STATE_FILE_DIR) == []
     assert "Successfully mounted %s at %s" % (NAME, helper["mnt"]) in log_text()
 
 
 def test_already_mounted_exits_0_without_mounting(helper, capsys, monkeypatch):
     monkeypatch.setattr(mount, "is_nfs_mount", lambda path: True)
-    assert mount.main(["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]]) == 0
+    assert (
+        mount.main(
+            ["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]]
+        )
+        == 0
+    )
     assert "is already mounted, please run 'mount' command to verify" in capsys.readouterr().out
     assert "is already mounted, mount aborted" in log_text()
     assert not helper["calls"]
 
 
-needs_tools = pytest.mark.skipif(not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
-                                 reason="needs stunnel, openssl and root")
+needs_tools = pytest.mark.skipif(
+    not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
+    reason="needs stunnel, openssl and root",
+)
 
 
 def only_state_file():
@@ -111,7 +146,9 @@ def only_state_file():
 
 @needs_tools
 def test_tls_stunnel_mount_writes_state_and_starts_the_relay(helper, preset_key):
-    rc = mount.main(["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]])
+    rc = mount.main(
+        ["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]]
+    )
     assert rc == 0
     name, state = only_state_file()
     port = int(name.rsplit(".", 1)[1])
@@ -138,7 +175,9 @@ def test_tls_stunnel_mount_writes_state_and_starts_the_relay(helper, preset_key)
 @needs_tools
 def test_failed_mount_keeps_relay_and_state_like_the_real_helper(helper, preset_key, capsys, monkeypatch):
     monkeypatch.setenv("STANDIN_TEST_MOUNT_RC", "32")
-    rc = mount.main(["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]])
+    rc = mount.main(
+        ["mount.efs", "fs-12345678", helper["mnt"], "-o", "tls,stunnel,region=us-east-1,cafile=" + helper["ca"]]
+    )
     assert rc == 32
     assert "Connection reset by peer" in capsys.readouterr().err
     name, state = only_state_file()

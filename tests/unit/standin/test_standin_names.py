@@ -7,12 +7,15 @@ import pytest
 from efs_standin import common, mount
 
 
-@pytest.mark.parametrize("mountpoint,expected", [
-    ("/mnt/efs", "mnt.efs"),
-    ("/mnt/efs/", "mnt.efs"),
-    ("/.efs", "efs"),
-    ("/home/user/../data", "home.data"),
-])
+@pytest.mark.parametrize(
+    "mountpoint,expected",
+    [
+        ("/mnt/efs", "mnt.efs"),
+        ("/mnt/efs/", "mnt.efs"),
+        ("/.efs", "efs"),
+        ("/home/user/../data", "home.data"),
+    ],
+)
 def test_file_safe_mountpoint(mountpoint, expected):
     assert common.file_safe_mountpoint(mountpoint) == expected
 
@@ -45,7 +48,7 @@ def test_region_missing_everywhere_is_fatal(shipped_config):
 
 
 def test_malformed_region_option_is_rejected(shipped_config):
-    with pytest.raises(mount.Error, match="Invalid \"region\" mount option"):
+    with pytest.raises(mount.Error, match='Invalid "region" mount option'):
         mount.target_region(shipped_config, {"region": "US_EAST"}, {}, no_imds)
 
 
@@ -53,7 +56,8 @@ def test_dns_name_default_format_with_and_without_az(shipped_config):
     env = {"AWS_REGION": "us-east-1"}
     assert mount.dns_name(shipped_config, "fs-12345678", {}, env, no_imds) == "fs-12345678.efs.us-east-1.amazonaws.com"
     assert mount.dns_name(shipped_config, "fs-12345678", {"az": "us-east-1a"}, env, no_imds) == (
-        "us-east-1a.fs-12345678.efs.us-east-1.amazonaws.com")
+        "us-east-1a.fs-12345678.efs.us-east-1.amazonaws.com"
+    )
 
 
 def test_region_section_overrides_suffix(shipped_config):
@@ -75,6 +79,7 @@ def test_match_device_splits_path(shipped_config):
 def test_unresolvable_target_fails_with_the_fallback_reason(shipped_config, monkeypatch):
     def fail(*_args, **_kwargs):
         raise mount.socket.gaierror("no")
+
     monkeypatch.setattr(mount.socket, "getaddrinfo", fail)
     with pytest.raises(mount.Error) as err:
         mount.resolve_target(shipped_config, "fs-12345678", {"region": "us-east-1"})
@@ -83,11 +88,23 @@ def test_unresolvable_target_fails_with_the_fallback_reason(shipped_config, monk
 
 
 def test_state_document_fields_and_order():
-    cert = {"mountStateDir": "fs-1.mnt.efs.20529+", "commonName": "h", "region": "us-east-1",
-            "certificateCreationTime": "250101000000Z", "certificate": "/var/run/efs/fs-1.mnt.efs.20529+/certificate.pem",
-            "privateKey": "/etc/amazon/efs/privateKey.pem", "fsId": "fs-1"}
-    doc = mount.state_document(435, ["/usr/bin/stunnel", "/var/run/efs/stunnel-config.fs-1.mnt.efs.20529"],
-                               ["/var/run/efs/stunnel-config.fs-1.mnt.efs.20529"], "/mnt/efs", cert, now=1.5)
+    cert = {
+        "mountStateDir": "fs-1.mnt.efs.20529+",
+        "commonName": "h",
+        "region": "us-east-1",
+        "certificateCreationTime": "250101000000Z",
+        "certificate": "/var/run/efs/fs-1.mnt.efs.20529+/certificate.pem",
+        "privateKey": "/etc/amazon/efs/privateKey.pem",
+        "fsId": "fs-1",
+    }
+    doc = mount.state_document(
+        435,
+        ["/usr/bin/stunnel", "/var/run/efs/stunnel-config.fs-1.mnt.efs.20529"],
+        ["/var/run/efs/stunnel-config.fs-1.mnt.efs.20529"],
+        "/mnt/efs",
+        cert,
+        now=1.5,
+    )
     assert list(doc)[:6] == ["pid", "cmd", "files", "mount_time", "mountpoint", "service_type"]
     assert doc["service_type"] == "elasticfilesystem"
     assert doc["mount_time"] == 1.5

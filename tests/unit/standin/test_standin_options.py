@@ -17,7 +17,9 @@ def test_parse_options_keeps_order_values_and_spaces():
 
 
 def test_parse_arguments_reads_device_mountpoint_and_options():
-    device, mountpoint, opts, fake = mount.parse_arguments(["mount.efs", "fs-12345678:/data", "/mnt/efs", "-o", "tls,stunnel"])
+    device, mountpoint, opts, fake = mount.parse_arguments(
+        ["mount.efs", "fs-12345678:/data", "/mnt/efs", "-o", "tls,stunnel"]
+    )
     assert (device, mountpoint, fake) == ("fs-12345678:/data", "/mnt/efs", False)
     assert opts == {"tls": None, "stunnel": None}
     assert mount.parse_arguments(["mount.efs", "fs-1", "/m", "-f", "-o", "tls"])[3] is True
@@ -30,19 +32,22 @@ def test_parse_arguments_without_mountpoint_is_usage_error():
     assert err.value.exit_code == 1
 
 
-@pytest.mark.parametrize("opts,message", [
-    ("tls,port=2049", 'The "port" and "tls" options are mutually exclusive'),
-    ("tls,tlsport=abc", "tlsport option [abc] is not an integer"),
-    ("tls,ocsp,noocsp", 'The "ocsp" and "noocsp" options are mutually exclusive'),
-    ("tls,notls", 'The "tls" and "notls" options are mutually exclusive'),
-    ("accesspoint=fsap-0123456789abcdef0", 'The "tls" option is required when mounting via "accesspoint"'),
-    ("tls,accesspoint=fsap-123", "Access Point ID fsap-123 is malformed"),
-    ("iam", 'The "tls" option is required when mounting via "iam"'),
-    ("tls,awsprofile=prod", 'The "iam" option is required when mounting with named profile option, "awsprofile"'),
-    ("tls,awscredsuri=/v2/creds", 'The "iam" option is required when mounting with "awscredsuri"'),
-    ("tls,iam,awscredsuri=/v2/c,awsprofile=p", 'The "awscredsuri" and "awsprofile" options are mutually exclusive'),
-    ("tls,iam,awscredsuri=v2/c", "awscredsuri v2/c is malformed"),
-])
+@pytest.mark.parametrize(
+    "opts,message",
+    [
+        ("tls,port=2049", 'The "port" and "tls" options are mutually exclusive'),
+        ("tls,tlsport=abc", "tlsport option [abc] is not an integer"),
+        ("tls,ocsp,noocsp", 'The "ocsp" and "noocsp" options are mutually exclusive'),
+        ("tls,notls", 'The "tls" and "notls" options are mutually exclusive'),
+        ("accesspoint=fsap-0123456789abcdef0", 'The "tls" option is required when mounting via "accesspoint"'),
+        ("tls,accesspoint=fsap-123", "Access Point ID fsap-123 is malformed"),
+        ("iam", 'The "tls" option is required when mounting via "iam"'),
+        ("tls,awsprofile=prod", 'The "iam" option is required when mounting with named profile option, "awsprofile"'),
+        ("tls,awscredsuri=/v2/creds", 'The "iam" option is required when mounting with "awscredsuri"'),
+        ("tls,iam,awscredsuri=/v2/c,awsprofile=p", 'The "awscredsuri" and "awsprofile" options are mutually exclusive'),
+        ("tls,iam,awscredsuri=v2/c", "awscredsuri v2/c is malformed"),
+    ],
+)
 def test_rejections(opts, message):
     with pytest.raises(mount.Error) as err:
         mount.check_options_validity(mount.parse_options(opts))
@@ -50,10 +55,22 @@ def test_rejections(opts, message):
     assert err.value.exit_code == 1
 
 
-@pytest.mark.parametrize("opts", [
-    "tls", "tls,stunnel", "tls,iam", "tls,iam,awsprofile=p", "tls,accesspoint=fsap-0123456789abcdef0",
-    "tls,ocsp", "notls", "port=2049", "ocsp,noocsp", "tls,tlsport=20100", "stunnel",
-])
+@pytest.mark.parametrize(
+    "opts",
+    [
+        "tls",
+        "tls,stunnel",
+        "tls,iam",
+        "tls,iam,awsprofile=p",
+        "tls,accesspoint=fsap-0123456789abcdef0",
+        "tls,ocsp",
+        "notls",
+        "port=2049",
+        "ocsp,noocsp",
+        "tls,tlsport=20100",
+        "stunnel",
+    ],
+)
 def test_accepted_combinations(opts):
     mount.check_options_validity(mount.parse_options(opts))
 
@@ -70,13 +87,16 @@ def test_mounttargetip_with_crossaccount_is_rejected():
     mount.check_dns_options(mount.parse_options("tls,mounttargetip=10.0.0.1"))
 
 
-@pytest.mark.parametrize("opts,cfg,expected", [
-    ("tls,stunnel", "false", True),
-    ("tls", "false", False),
-    ("tls,ocsp", "false", True),
-    ("tls", "true", True),
-    ("tls,noocsp", "true", False),
-])
+@pytest.mark.parametrize(
+    "opts,cfg,expected",
+    [
+        ("tls,stunnel", "false", True),
+        ("tls", "false", False),
+        ("tls,ocsp", "false", True),
+        ("tls", "true", True),
+        ("tls,noocsp", "true", False),
+    ],
+)
 def test_stunnel_mode_only_with_option_or_ocsp(shipped_config, opts, cfg, expected):
     shipped_config.set("mount", "stunnel_check_cert_validity", cfg)
     assert mount.stunnel_mode(shipped_config, mount.parse_options(opts)) is expected
@@ -91,7 +111,9 @@ def test_nfs_defaults_for_a_tls_mount():
 
 
 def test_user_nfs_options_win_and_helper_options_are_stripped():
-    opts = mount.parse_options("tls,stunnel,soft,vers=4.0,rsize=65536,noac,iam,accesspoint=fsap-0123456789abcdef0,_netdev")
+    opts = mount.parse_options(
+        "tls,stunnel,soft,vers=4.0,rsize=65536,noac,iam,accesspoint=fsap-0123456789abcdef0,_netdev"
+    )
     opts["tlsport"] = 20100
     rendered = mount.nfs_mount_options(opts, stunnel=True).split(",")
     assert rendered[:4] == ["soft", "vers=4.0", "rsize=65536", "noac"]

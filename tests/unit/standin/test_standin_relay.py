@@ -12,8 +12,10 @@ import pytest
 
 from efs_standin import common, mount
 
-pytestmark = pytest.mark.skipif(not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
-                                reason="needs stunnel, openssl and root (SO_BINDTODEVICE)")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
+    reason="needs stunnel, openssl and root (SO_BINDTODEVICE)",
+)
 
 
 def test_certificate_and_config_start_a_real_stunnel(shipped_config, sandbox_paths, tmp_path):
@@ -24,23 +26,52 @@ def test_certificate_and_config_start_a_real_stunnel(shipped_config, sandbox_pat
     name = common.mount_filename("fs-12345678", "/mnt/efs", port)
     created = common.create_certificate(shipped_config, name + "+", "host", "fs-12345678", state_dir)
     cert = os.path.join(state_dir, name + "+", "certificate.pem")
-    text = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-subject", "-startdate", "-enddate", "-ext", "subjectKeyIdentifier"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [
+            "openssl",
+            "x509",
+            "-in",
+            cert,
+            "-noout",
+            "-subject",
+            "-startdate",
+            "-enddate",
+            "-ext",
+            "subjectKeyIdentifier",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "CN = host" in text or "CN=host" in text
     assert created.endswith("Z") and len(created) == 13
     assert oct(os.stat(common.PRIVATE_KEY_FILE).st_mode & 0o777) == "0o400"
     ca = tmp_path / "ca.pem"
     shutil.copy(cert, ca)
-    ctx = {"fs_id": "fs-12345678", "mountpoint": "/mnt/efs", "port": port, "dns_name": "fs-12345678.efs.us-east-1.amazonaws.com",
-           "fallback_ip": "127.0.0.1", "options": {"tls": None, "stunnel": None, "cafile": str(ca)}, "region": "us-east-1",
-           "state_dir": state_dir, "cert": {"certificate": cert, "privateKey": common.PRIVATE_KEY_FILE}}
+    ctx = {
+        "fs_id": "fs-12345678",
+        "mountpoint": "/mnt/efs",
+        "port": port,
+        "dns_name": "fs-12345678.efs.us-east-1.amazonaws.com",
+        "fallback_ip": "127.0.0.1",
+        "options": {"tls": None, "stunnel": None, "cafile": str(ca)},
+        "region": "us-east-1",
+        "state_dir": state_dir,
+        "cert": {"certificate": cert, "privateKey": common.PRIVATE_KEY_FILE},
+    }
     binary = mount.stunnel_bin()
     conf = os.path.join(state_dir, "stunnel-config." + name)
     with open(conf, "w", encoding="utf-8") as handle:
-        handle.write(mount.render_tunnel_config(*mount.tunnel_config(shipped_config, ctx, mount.stunnel_help_lines(binary), True, environ={})))
+        handle.write(
+            mount.render_tunnel_config(
+                *mount.tunnel_config(shipped_config, ctx, mount.stunnel_help_lines(binary), True, environ={})
+            )
+        )
     proc = subprocess.Popen([binary, conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        assert mount.wait_for_port(port, tries=40, delay=0.1), proc.stderr.read1() if proc.poll() is not None else "no listener"
+        assert mount.wait_for_port(port, tries=40, delay=0.1), (
+            proc.stderr.read1() if proc.poll() is not None else "no listener"
+        )
         pid_file = os.path.join(state_dir, name + "+", "stunnel.pid")
         for dummy in range(20):
             if os.path.exists(pid_file):
@@ -66,9 +97,18 @@ def test_watchdog_renews_an_old_certificate(shipped_config, preset_key):
     state_dir = common.STATE_FILE_DIR
     name = "fs-12345678.mnt.efs.20999"
     created = common.create_certificate(shipped_config, name + "+", "host", "fs-12345678", state_dir)
-    state = {"pid": None, "cmd": ["x"], "files": [], "mountpoint": "/mnt/efs", "mountStateDir": name + "+", "commonName": "host",
-             "region": "us-east-1", "certificateCreationTime": created, "fsId": "fs-12345678",
-             "certificate": os.path.join(state_dir, name + "+", "certificate.pem")}
+    state = {
+        "pid": None,
+        "cmd": ["x"],
+        "files": [],
+        "mountpoint": "/mnt/efs",
+        "mountStateDir": name + "+",
+        "commonName": "host",
+        "region": "us-east-1",
+        "certificateCreationTime": created,
+        "fsId": "fs-12345678",
+        "certificate": os.path.join(state_dir, name + "+", "certificate.pem"),
+    }
     common.write_json(os.path.join(state_dir, name), state)
     assert not watchdog.renew_certificate(shipped_config, dict(state), state_dir, name)
     state["certificateCreationTime"] = "000101000000Z"

@@ -20,11 +20,18 @@ def ctx(tmp_path):
     cafile = tmp_path / "ca.pem"
     cafile.write_text("ca")
     return {
-        "fs_id": "fs-12345678", "mountpoint": "/mnt/efs", "port": 20529,
-        "dns_name": "fs-12345678.efs.us-east-1.amazonaws.com", "fallback_ip": None,
-        "options": {"tls": None, "stunnel": None, "cafile": str(cafile)}, "region": "us-east-1",
+        "fs_id": "fs-12345678",
+        "mountpoint": "/mnt/efs",
+        "port": 20529,
+        "dns_name": "fs-12345678.efs.us-east-1.amazonaws.com",
+        "fallback_ip": None,
+        "options": {"tls": None, "stunnel": None, "cafile": str(cafile)},
+        "region": "us-east-1",
         "state_dir": "/var/run/efs",
-        "cert": {"certificate": "/var/run/efs/fs-12345678.mnt.efs.20529+/certificate.pem", "privateKey": "/etc/amazon/efs/privateKey.pem"},
+        "cert": {
+            "certificate": "/var/run/efs/fs-12345678.mnt.efs.20529+/certificate.pem",
+            "privateKey": "/etc/amazon/efs/privateKey.pem",
+        },
     }
 
 
@@ -110,7 +117,11 @@ def test_fips_and_debug(shipped_config, ctx):
     lines = render(shipped_config, ctx).splitlines()
     assert lines[0] == "fips = yes"
     assert "foreground = yes" in lines and "debug = debug" in lines
-    assert [line for line in lines if line.startswith("output = ") and line.endswith("fs-12345678.mnt.efs.20529.stunnel.log")]
+    assert [
+        line
+        for line in lines
+        if line.startswith("output = ") and line.endswith("fs-12345678.mnt.efs.20529.stunnel.log")
+    ]
 
 
 def test_mounttargetip_goes_into_connect(shipped_config, ctx):

@@ -74,8 +74,16 @@ def children():
 def test_dead_relay_of_a_live_mount_is_restarted(shipped_config, tmp_path, mounts_file, children):
     state_dir = tmp_path / "run"
     state_dir.mkdir()
-    path = write_state(state_dir, "fs-1.mnt.efs.20529", pid=999999999, cmd=FAKE_RELAY, files=[],
-                       mount_time=time.time() - 100, mountpoint="/mnt/efs", unmount_count=3)
+    path = write_state(
+        state_dir,
+        "fs-1.mnt.efs.20529",
+        pid=999999999,
+        cmd=FAKE_RELAY,
+        files=[],
+        mount_time=time.time() - 100,
+        mountpoint="/mnt/efs",
+        unmount_count=3,
+    )
     watchdog.check_mounts(shipped_config, children, 30, 5, str(state_dir), mounts_file)
     state = read_state(path)
     assert len(children) == 1
@@ -109,8 +117,16 @@ def test_unmounted_mount_is_counted_marked_then_retired(shipped_config, tmp_path
     config = state_dir / "stunnel-config.fs-1.mnt.gone.20600"
     config.write_text("x")
     (state_dir / "fs-1.mnt.gone.20600+").mkdir()
-    path = write_state(state_dir, "fs-1.mnt.gone.20600", pid=relay.pid, cmd=FAKE_RELAY, files=[str(config)],
-                       mount_time=1000.0, mountpoint="/mnt/gone", mountStateDir="fs-1.mnt.gone.20600+")
+    path = write_state(
+        state_dir,
+        "fs-1.mnt.gone.20600",
+        pid=relay.pid,
+        cmd=FAKE_RELAY,
+        files=[str(config)],
+        mount_time=1000.0,
+        mountpoint="/mnt/gone",
+        mountStateDir="fs-1.mnt.gone.20600+",
+    )
     now = 2000.0
     for expected in range(1, 7):
         watchdog.check_mounts(shipped_config, [], 30, 5, str(state_dir), mounts_file, now=now)
@@ -130,7 +146,9 @@ def test_unmounted_mount_is_counted_marked_then_retired(shipped_config, tmp_path
 
 
 def test_young_mount_is_not_counted(shipped_config, tmp_path, mounts_file):
-    path = write_state(tmp_path, "fs-1.mnt.new.20601", pid=None, cmd=FAKE_RELAY, files=[], mount_time=1990.0, mountpoint="/mnt/new")
+    path = write_state(
+        tmp_path, "fs-1.mnt.new.20601", pid=None, cmd=FAKE_RELAY, files=[], mount_time=1990.0, mountpoint="/mnt/new"
+    )
     watchdog.check_mounts(shipped_config, [], 30, 5, str(tmp_path), mounts_file, now=2000.0)
     assert "unmount_count" not in read_state(path)
 
@@ -147,8 +165,13 @@ def test_restart_waits_for_the_new_pid_file(tmp_path, children):
     (state_dir / "fs-1.mnt.efs.20529+").mkdir()
     pid_file = state_dir / "fs-1.mnt.efs.20529+" / "stunnel.pid"
     pid_file.write_text("999999999\n")
-    slow_relay = [sys.executable, "-c", "import os, sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('%d\\n' % os.getpid()); "
-                  "time.sleep(60)", str(pid_file), "stunnel"]
+    slow_relay = [
+        sys.executable,
+        "-c",
+        "import os, sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('%d\\n' % os.getpid()); " "time.sleep(60)",
+        str(pid_file),
+        "stunnel",
+    ]
     pid = watchdog.start_tunnel(children, {"cmd": slow_relay}, str(state_dir), "fs-1.mnt.efs.20529")
     assert pid == children[0].pid
     assert pid_file.read_text().strip() == str(pid)

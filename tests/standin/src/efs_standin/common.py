@@ -98,7 +98,9 @@ def bootstrap_logging(config, section, log_file, log_dir=None):
     directory = log_dir or LOG_DIR
     os.makedirs(directory, exist_ok=True)
     handler = RotatingFileHandler(os.path.join(directory, log_file), maxBytes=max_bytes, backupCount=file_count)
-    handler.setFormatter(logging.Formatter(fmt="%(asctime)s - %(levelname)s - %(message)s", datefmt="%Y-%m-%d %H:%M:%S %Z"))
+    handler.setFormatter(
+        logging.Formatter(fmt="%(asctime)s - %(levelname)s - %(message)s", datefmt="%Y-%m-%d %H:%M:%S %Z")
+    )
     logger = logging.getLogger()
     logger.setLevel(level or logging.INFO)
     logger.addHandler(handler)
@@ -191,8 +193,10 @@ def ensure_private_key(state_dir, key_path=None):
                 logging.warning("Purging empty private key file")
                 os.remove(key)
             if not os.path.isfile(key):
-                run(["openssl", "genpkey", "-algorithm", "RSA", "-out", key, "-pkeyopt", "rsa_keygen_bits:3072"],
-                    "Failed to create private key")
+                run(
+                    ["openssl", "genpkey", "-algorithm", "RSA", "-out", key, "-pkeyopt", "rsa_keygen_bits:3072"],
+                    "Failed to create private key",
+                )
                 os.chmod(key, 0o400)
         finally:
             os.close(fd)
@@ -246,7 +250,13 @@ def render_openssl_config(mount_dir, key, common_name, fs_id, ap_id=None, access
     ] + ext
     if access_key_id:
         lines += ["", "[ client_auth ]", "accessKeyId = UTF8String:%s" % access_key_id]
-    lines += ["", "[ client_info ]", "source = UTF8String:%s" % client_source, "efs_utils_version = UTF8String:%s" % VERSION, ""]
+    lines += [
+        "",
+        "[ client_info ]",
+        "source = UTF8String:%s" % client_source,
+        "efs_utils_version = UTF8String:%s" % VERSION,
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -271,13 +281,34 @@ def create_certificate(config, mount_state_dir, common_name, fs_id, state_dir, a
     source = config.get("client-info", "source", fallback="unknown") or "unknown"
     with open(conf, "w", encoding="utf-8") as handle:
         handle.write(render_openssl_config(mount_dir, key, common_name, fs_id, ap_id, access_key_id, source[:100]))
-    run(["openssl", "req", "-new", "-config", conf, "-key", key, "-out", csr], "Failed to create certificate signing request (csr)")
+    run(
+        ["openssl", "req", "-new", "-config", conf, "-key", key, "-out", csr],
+        "Failed to create certificate signing request (csr)",
+    )
     start = (now - datetime.timedelta(minutes=NOT_BEFORE_MINS)).strftime(CERT_DATETIME_FORMAT)
     end = (now + datetime.timedelta(hours=NOT_AFTER_HOURS)).strftime(CERT_DATETIME_FORMAT)
     if os.path.exists(cert):
         os.remove(cert)
-    run(["openssl", "ca", "-startdate", start, "-enddate", end, "-selfsign", "-batch", "-notext", "-config", conf,
-         "-in", csr, "-out", cert], "Failed to create self-signed client-side certificate")
+    run(
+        [
+            "openssl",
+            "ca",
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-selfsign",
+            "-batch",
+            "-notext",
+            "-config",
+            conf,
+            "-in",
+            csr,
+            "-out",
+            cert,
+        ],
+        "Failed to create self-signed client-side certificate",
+    )
     return now.strftime(CERT_DATETIME_FORMAT)
 
 

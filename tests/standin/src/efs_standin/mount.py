@@ -31,22 +31,52 @@ FQDN_RE = re.compile(
 )
 
 # Helper-only options: never passed to mount.nfs4.
-NON_NFS_OPTIONS = frozenset([
-    "accesspoint", "awscredsuri", "awsprofile", "az", "azid", "cafile", "iam", "mounttargetip", "netns", "noocsp",
-    "notls", "ocsp", "region", "tls", "tlsport", "verify", "rolearn", "jwtpath", "crossaccount", "stunnel",
-    "nodirects3read", "nos3readcache",
-])
+NON_NFS_OPTIONS = frozenset(
+    [
+        "accesspoint",
+        "awscredsuri",
+        "awsprofile",
+        "az",
+        "azid",
+        "cafile",
+        "iam",
+        "mounttargetip",
+        "netns",
+        "noocsp",
+        "notls",
+        "ocsp",
+        "region",
+        "tls",
+        "tlsport",
+        "verify",
+        "rolearn",
+        "jwtpath",
+        "crossaccount",
+        "stunnel",
+        "nodirects3read",
+        "nos3readcache",
+    ]
+)
 UNSUPPORTED_OPTIONS = ("capath", "azid")
 
 STUNNEL_GLOBAL = (("fips", "no"), ("foreground", "yes"), ("socket", ["l:SO_REUSEADDR=yes", "a:SO_BINDTODEVICE=lo"]))
 STUNNEL_EFS = (
-    ("client", "yes"), ("accept", "127.0.0.1:%s"), ("connect", "%s:2049"), ("sslVersion", "TLSv1.2"),
-    ("renegotiation", "no"), ("TIMEOUTbusy", "20"), ("TIMEOUTclose", "0"), ("TIMEOUTidle", "70"), ("delay", "yes"),
+    ("client", "yes"),
+    ("accept", "127.0.0.1:%s"),
+    ("connect", "%s:2049"),
+    ("sslVersion", "TLSv1.2"),
+    ("renegotiation", "no"),
+    ("TIMEOUTbusy", "20"),
+    ("TIMEOUTclose", "0"),
+    ("TIMEOUTidle", "70"),
+    ("delay", "yes"),
 )
 RETRYABLE_ERRORS = ("reset by peer",)
 TLS_CONTROLS_MESSAGE = (
     "WARNING: Your client lacks sufficient controls to properly enforce TLS. Please upgrade stunnel, "
-    'or disable "%s" in ' + common.CONFIG_FILE + ".\nSee https://docs.aws.amazon.com/console/efs/troubleshooting-tls for more detail."
+    'or disable "%s" in '
+    + common.CONFIG_FILE
+    + ".\nSee https://docs.aws.amazon.com/console/efs/troubleshooting-tls for more detail."
 )
 SEARCH_PATH = "/sbin:/usr/sbin:/usr/local/sbin:/root/bin:/usr/local/bin:/usr/bin:/bin"
 IMDS_TOKEN_URL = "http://169.254.169.254/latest/api/token"
@@ -57,6 +87,7 @@ Error = common.HelperError
 
 
 # ---------------------------------------------------------------- options
+
 
 def parse_options(text):
     """'a,b=c' -> {'a': None, 'b': 'c'}; split on ',' with no trimming, like the helper."""
@@ -161,6 +192,7 @@ def nfs_mount_options(options, stunnel):
 
 # ---------------------------------------------------------------- region and names
 
+
 def config_section(config, region):
     section = "%s.%s" % (common.MOUNT_SECTION, region)
     return section if config.has_section(section) else common.MOUNT_SECTION
@@ -179,7 +211,9 @@ def imds_get(url, timeout=1.0):
     """One IMDSv2 try, then v1; None on any failure. Off EC2 this fails at once (no route) or after the timeout."""
     headers = {}
     try:
-        req = urllib.request.Request(IMDS_TOKEN_URL, method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
+        req = urllib.request.Request(
+            IMDS_TOKEN_URL, method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "21600"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             headers["X-aws-ec2-metadata-token"] = resp.read().decode()
     except (OSError, urllib.error.URLError, ValueError):
@@ -212,7 +246,9 @@ def target_region(config, options, environ=None, imds=None):
     doc = (imds or imds_get)(IMDS_IDENTITY_URL)
     if isinstance(doc, dict) and doc.get("region"):
         return doc["region"]
-    logging.warning('Region not found in config file and metadata service call failed, falling back to legacy "dns_name_format" check')
+    logging.warning(
+        'Region not found in config file and metadata service call failed, falling back to legacy "dns_name_format" check'
+    )
     fmt = config.get(common.MOUNT_SECTION, "dns_name_format", fallback="")
     if "{region}" not in fmt:
         parts = fmt.split(".")
@@ -231,7 +267,9 @@ def dns_name(config, fs_id, options, environ=None, imds=None):
     if "crossaccount" in options:
         az_id = (imds or imds_get)(IMDS_AZ_ID_URL)
         if not isinstance(az_id, str) or not az_id:
-            raise Error("Cannot retrieve AZ-ID from metadata service. This is required for the crossaccount mount option.")
+            raise Error(
+                "Cannot retrieve AZ-ID from metadata service. This is required for the crossaccount mount option."
+            )
         region = target_region(config, options, environ, imds)
         return "%s.%s.efs.%s.%s" % (az_id, fs_id, region, mount_config(config, region, "dns_name_suffix"))
     fmt = config.get(common.MOUNT_SECTION, "dns_name_format", fallback="{az}.{fs_id}.efs.{region}.{dns_name_suffix}")
@@ -265,7 +303,8 @@ def match_device(config, device, options):
         infos = socket.getaddrinfo(remote, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_CANONNAME)
     except socket.gaierror:
         raise Error(
-            'Failed to resolve "%s" - check that the specified DNS name is a CNAME record resolving to a valid EFS DNS name' % remote,
+            'Failed to resolve "%s" - check that the specified DNS name is a CNAME record resolving to a valid EFS DNS name'
+            % remote,
             log_message='Failed to resolve "%s"' % remote,
         ) from None
     hostnames = sorted({i[3] for i in infos if i[3]}) or [remote]
@@ -308,7 +347,9 @@ def resolve_target(config, fs_id, options):
     except socket.gaierror:
         pass
     logging.info("Failed to resolve %s, attempting to lookup mount target ip address using botocore.", name)
-    if common.config_bool(config, common.MOUNT_SECTION, "fall_back_to_mount_target_ip_address_enabled", True, warn=False):
+    if common.config_bool(
+        config, common.MOUNT_SECTION, "fall_back_to_mount_target_ip_address_enabled", True, warn=False
+    ):
         reason = "Failed to import necessary dependency botocore, please install botocore first."
     else:
         reason = "Fallback to mount target ip address feature is not enabled in config file %s." % common.CONFIG_FILE
@@ -333,6 +374,7 @@ def target_reachable(ip, tries=3):
 
 
 # ---------------------------------------------------------------- ports and files
+
 
 def port_range(config):
     lower = config.getint(common.MOUNT_SECTION, "port_range_lower_bound", fallback=20049)
@@ -394,12 +436,17 @@ def find_command(command, install_hint):
 
 
 def stunnel_bin():
-    return find_command("stunnel", "Please install it following the instructions at: "
-                        "https://docs.aws.amazon.com/efs/latest/ug/using-amazon-efs-utils.html#upgrading-stunnel")
+    return find_command(
+        "stunnel",
+        "Please install it following the instructions at: "
+        "https://docs.aws.amazon.com/efs/latest/ug/using-amazon-efs-utils.html#upgrading-stunnel",
+    )
 
 
 def efs_proxy_bin():
-    return find_command("efs-proxy", "The efs-proxy binary is packaged with efs-utils. It was deleted or not installed correctly.")
+    return find_command(
+        "efs-proxy", "The efs-proxy binary is packaged with efs-utils. It was deleted or not installed correctly."
+    )
 
 
 def stunnel_help_lines(binary):
@@ -430,7 +477,10 @@ def ca_file(config, options, region):
         section = config_section(config, region)
         path = config.get(section, "stunnel_cafile", fallback=common.DEFAULT_CAFILE)
     if not os.path.exists(path):
-        raise Error("Failed to find certificate authority file for verification", log_message='Failed to find CAfile "%s"' % path)
+        raise Error(
+            "Failed to find certificate authority file for verification",
+            log_message='Failed to find CAfile "%s"' % path,
+        )
     return path
 
 
@@ -471,7 +521,7 @@ def tunnel_config(config, ctx, help_lines, stunnel, environ=None):
         _set(efs, "cert", ctx["cert"]["certificate"])
         _set(efs, "key", ctx["cert"]["privateKey"])
     if tls:
-        fs_part = ctx["dns_name"][ctx["dns_name"].index(ctx["fs_id"]):]
+        fs_part = ctx["dns_name"][ctx["dns_name"].index(ctx["fs_id"]) :]
         if common.config_bool(config, common.MOUNT_SECTION, "stunnel_check_cert_hostname", True, warn=False):
             if stunnel and not stunnel_supports(help_lines, "checkHost"):
                 logging.warning('stunnel does not support "checkHost"')
@@ -486,8 +536,11 @@ def tunnel_config(config, ctx, help_lines, stunnel, environ=None):
     if stunnel and stunnel_supports(help_lines, "libwrap"):
         _set(efs, "libwrap", "no")
     if not stunnel:
-        _set(efs, "retry_nfs_mount_command_timeout_sec",
-             common.config_positive_int(config, common.MOUNT_SECTION, "retry_nfs_mount_command_timeout_sec", 15))
+        _set(
+            efs,
+            "retry_nfs_mount_command_timeout_sec",
+            common.config_positive_int(config, common.MOUNT_SECTION, "retry_nfs_mount_command_timeout_sec", 15),
+        )
         _set(efs, "fs_id", ctx["fs_id"])
         _set(efs, "region", ctx["region"])
         _set(efs, "efs_utils_version", common.VERSION)
@@ -530,6 +583,7 @@ def state_document(pid, cmd, files, mountpoint, cert=None, now=None):
 
 # ---------------------------------------------------------------- credentials (iam)
 
+
 def aws_files():
     home = os.path.expanduser("~")
     return os.path.join(home, ".aws", "credentials"), os.path.join(home, ".aws", "config")
@@ -554,7 +608,9 @@ def aws_credentials(options, environ=None):
             if parser.has_option(section, "aws_access_key_id") and parser.has_option(section, "aws_secret_access_key"):
                 return parser.get(section, "aws_access_key_id"), "%s:%s" % (os.path.basename(path), profile)
     if explicit:
-        raise Error("AWS security credentials not found in %s or %s under named profile [%s]" % (cred_file, conf_file, profile))
+        raise Error(
+            "AWS security credentials not found in %s or %s under named profile [%s]" % (cred_file, conf_file, profile)
+        )
     raise Error(
         "AWS Access Key ID and Secret Access Key are not found in AWS credentials file (%s), config file (%s), "
         "from ECS credentials relative uri, or from the instance security credentials service" % (cred_file, conf_file)
@@ -562,6 +618,7 @@ def aws_credentials(options, environ=None):
 
 
 # ---------------------------------------------------------------- running things
+
 
 def init_system():
     try:
@@ -576,17 +633,26 @@ def check_network(fs_id, init):
     if init != "systemd":
         logging.debug("Not testing network on non-systemd init systems")
         return
-    rc = subprocess.call(["systemctl", "is-active", "network.target"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rc = subprocess.call(
+        ["systemctl", "is-active", "network.target"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     if rc != 0:
         # exit 0 so a boot-time fstab mount does not fail local-fs.target
-        raise Error('Failed to mount %s because the network was not yet available, add "_netdev" to your mount options' % fs_id, exit_code=0)
+        raise Error(
+            'Failed to mount %s because the network was not yet available, add "_netdev" to your mount options' % fs_id,
+            exit_code=0,
+        )
 
 
 def start_watchdog(init):
     if init == "systemd":
         if subprocess.call(["systemctl", "is-active", "--quiet", common.WATCHDOG_SERVICE]) != 0:
-            subprocess.Popen(["systemctl", "start", common.WATCHDOG_SERVICE],  # pylint: disable=consider-using-with
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+            subprocess.Popen(
+                ["systemctl", "start", common.WATCHDOG_SERVICE],  # pylint: disable=consider-using-with
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
         else:
             logging.debug("%s is already running", common.WATCHDOG_SERVICE)
     else:
@@ -620,7 +686,7 @@ def run_mount_nfs(config, options, command, name, mountpoint):
     timeout = common.config_positive_int(config, common.MOUNT_SECTION, "retry_nfs_mount_command_timeout_sec", 15)
     count = common.config_positive_int(config, common.MOUNT_SECTION, "retry_nfs_mount_command_count", 3) if retry else 1
     for attempt in range(count - 1):
-        sleep = 1.5 ** attempt + random.random()
+        sleep = 1.5**attempt + random.random()
         logging.info('Executing: "%s" with %s sec time limit.', " ".join(command), timeout)
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True) as proc:
             try:
@@ -630,8 +696,15 @@ def run_mount_nfs(config, options, command, name, mountpoint):
                 proc.communicate()
                 sleep = 0
                 err_text = "timeout after %s sec" % timeout
-                logging.error("Mounting %s to %s failed due to %s, mount attempt %d/%d, wait %d sec before next attempt.",
-                              name, mountpoint, err_text, attempt + 1, count, sleep)
+                logging.error(
+                    "Mounting %s to %s failed due to %s, mount attempt %d/%d, wait %d sec before next attempt.",
+                    name,
+                    mountpoint,
+                    err_text,
+                    attempt + 1,
+                    count,
+                    sleep,
+                )
             else:
                 err_text = err.decode("utf-8", "replace").strip()
                 if proc.returncode == 0:
@@ -640,20 +713,40 @@ def run_mount_nfs(config, options, command, name, mountpoint):
                 if not retryable and "access denied by server" in err_text:
                     retryable = "accesspoint" in options
                 if not retryable:
-                    raise Error(err_text, exit_code=proc.returncode, log_message='Failed to mount %s at %s: returncode=%d, stderr="%s"'
-                                % (name, mountpoint, proc.returncode, err_text))
-                logging.error('Mounting %s to %s failed, return code=%s, stdout="%s", stderr="%s", mount attempt %d/%d, '
-                              "wait %d sec before next attempt.", name, mountpoint, proc.returncode, out, err_text,
-                              attempt + 1, count, sleep)
-        sys.stderr.write("Mount attempt %d/%d failed due to %s, wait %d sec before next attempt.\n" % (attempt + 1, count, err_text, sleep))
+                    raise Error(
+                        err_text,
+                        exit_code=proc.returncode,
+                        log_message='Failed to mount %s at %s: returncode=%d, stderr="%s"'
+                        % (name, mountpoint, proc.returncode, err_text),
+                    )
+                logging.error(
+                    'Mounting %s to %s failed, return code=%s, stdout="%s", stderr="%s", mount attempt %d/%d, '
+                    "wait %d sec before next attempt.",
+                    name,
+                    mountpoint,
+                    proc.returncode,
+                    out,
+                    err_text,
+                    attempt + 1,
+                    count,
+                    sleep,
+                )
+        sys.stderr.write(
+            "Mount attempt %d/%d failed due to %s, wait %d sec before next attempt.\n"
+            % (attempt + 1, count, err_text, sleep)
+        )
         time.sleep(sleep)
     logging.info('Executing: "%s"', " ".join(command))
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True) as proc:
         err = proc.communicate()[1]
     err_text = err.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
-        raise Error(err_text, exit_code=proc.returncode,
-                    log_message='Failed to mount %s at %s: returncode=%d, stderr="%s"' % (name, mountpoint, proc.returncode, err_text))
+        raise Error(
+            err_text,
+            exit_code=proc.returncode,
+            log_message='Failed to mount %s at %s: returncode=%d, stderr="%s"'
+            % (name, mountpoint, proc.returncode, err_text),
+        )
 
 
 def mount_nfs(config, name, path, mountpoint, options, stunnel, fallback_ip=None):
@@ -676,9 +769,12 @@ def watch_tunnel(proc, fs_id, done):
             err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
             message = "Failed to initialize tunnel for %s, please check mount.log for the failure reason." % fs_id
             sys.stderr.write(message + "\n")
-            logging.error('Failed to start tunnel (errno=%d), stderr="%s". If the stderr is lacking enough details, please '
-                          "enable stunnel debug log in efs-utils config file and retry the mount to capture more info.",
-                          proc.returncode, err)
+            logging.error(
+                'Failed to start tunnel (errno=%d), stderr="%s". If the stderr is lacking enough details, please '
+                "enable stunnel debug log in efs-utils config file and retry the mount to capture more info.",
+                proc.returncode,
+                err,
+            )
             logging.shutdown()
             os._exit(1)  # pylint: disable=protected-access
         done.wait(0.5)
@@ -710,7 +806,14 @@ def mount_with_tunnel(config, init, name, path, fs_id, mountpoint, options, stun
             if not os.path.isdir(state_dir):
                 common.create_state_dir(config, state_dir)
             cert["certificateCreationTime"] = common.create_certificate(
-                config, cert["mountStateDir"], cert["commonName"], fs_id, state_dir, options.get("accesspoint"), access_key)
+                config,
+                cert["mountStateDir"],
+                cert["commonName"],
+                fs_id,
+                state_dir,
+                options.get("accesspoint"),
+                access_key,
+            )
             cert["certificate"] = os.path.join(state_dir, cert["mountStateDir"], "certificate.pem")
             cert["privateKey"] = common.PRIVATE_KEY_FILE
             cert["fsId"] = fs_id
@@ -719,8 +822,17 @@ def mount_with_tunnel(config, init, name, path, fs_id, mountpoint, options, stun
         start_watchdog(init)
         binary = stunnel_bin() if stunnel else None
         help_lines = stunnel_help_lines(binary) if stunnel else []
-        ctx = {"fs_id": fs_id, "mountpoint": mountpoint, "port": port, "dns_name": name, "fallback_ip": fallback_ip,
-               "options": options, "region": region, "state_dir": state_dir, "cert": cert}
+        ctx = {
+            "fs_id": fs_id,
+            "mountpoint": mountpoint,
+            "port": port,
+            "dns_name": name,
+            "fallback_ip": fallback_ip,
+            "options": options,
+            "region": region,
+            "state_dir": state_dir,
+            "cert": cert,
+        }
         glob, efs = tunnel_config(config, ctx, help_lines, stunnel)
         base = common.mount_filename(fs_id, mountpoint, port)
         config_path = os.path.join(state_dir, "stunnel-config." + base)
@@ -728,19 +840,30 @@ def mount_with_tunnel(config, init, name, path, fs_id, mountpoint, options, stun
         logging.debug("Writing stunnel configuration:\n%s", text)
         with open(config_path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        args = [binary, config_path] if stunnel else [efs_proxy_bin(), config_path] + (["--tls"] if "tls" in options else [])
+        args = (
+            [binary, config_path]
+            if stunnel
+            else [efs_proxy_bin(), config_path] + (["--tls"] if "tls" in options else [])
+        )
         if "netns" in options:
             args = ["nsenter", "--net=" + options["netns"]] + args
         # The '~' state file reserves the port (pid -1) until the tunnel runs.
-        common.write_json(os.path.join(state_dir, "~" + base), state_document(-1, args, [config_path], mountpoint, cert))
+        common.write_json(
+            os.path.join(state_dir, "~" + base), state_document(-1, args, [config_path], mountpoint, cert)
+        )
     finally:
         logging.debug("Closing socket used to choose proxy listen port %s.", port)
         sock.close()
 
     relay = "stunnel" if stunnel else "efs-proxy"
     logging.info('Starting %s: "%s"', relay, " ".join(args))
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # pylint: disable=consider-using-with
-                            start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # pylint: disable=consider-using-with
+        start_new_session=True,
+        close_fds=True,
+    )
     try:
         logging.info("Started %s, pid: %d", relay, proc.pid)
         tmp = os.path.join(state_dir, "~" + base)

@@ -56,7 +56,7 @@ def state_files(state_dir):
         for name in os.listdir(state_dir):
             if not name.startswith("fs-") or os.path.isdir(os.path.join(state_dir, name)):
                 continue
-            found[name[name.find(".") + 1:]] = name
+            found[name[name.find(".") + 1 :]] = name
     return found
 
 
@@ -77,8 +77,12 @@ def tunnel_running(pid, state_file, state_dir):
     except OSError:
         return True
     if recorded and int(recorded) != int(pid):
-        logging.warning("Stunnel pid mismatch in state file (pid = %s) and stunnel pid file (pid = %s). Assuming the "
-                        "stunnel is not running.", pid, recorded)
+        logging.warning(
+            "Stunnel pid mismatch in state file (pid = %s) and stunnel pid file (pid = %s). Assuming the "
+            "stunnel is not running.",
+            pid,
+            recorded,
+        )
         return False
     return True
 
@@ -98,8 +102,13 @@ def start_tunnel(children, state, state_dir, state_file):
     logging.info('Starting TLS tunnel: "%s"', " ".join(command))
     name = "efs-proxy" if any("efs-proxy" in part for part in command) else "stunnel"
     try:
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # pylint: disable=consider-using-with
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+            start_new_session=True,
+            close_fds=True,
+        )
     except OSError as exc:
         logging.warning("Watchdog failed to start %s due to %s", name, exc)
         proc = None
@@ -178,7 +187,8 @@ def renew_certificate(config, state, state_dir, state_file):
     logging.debug("Refreshing self-signed certificate (at %s)", state["certificate"])
     try:
         state["certificateCreationTime"] = common.create_certificate(
-            config, state["mountStateDir"], state["commonName"], state["fsId"], state_dir, state.get("accessPoint"))
+            config, state["mountStateDir"], state["commonName"], state["fsId"], state_dir, state.get("accessPoint")
+        )
     except common.HelperError as exc:
         logging.error("Failed to renew certificate for %s: %s", state_file, exc.message)
         return False
@@ -198,7 +208,9 @@ def health_check(config, state, state_dir, state_file, children, now):
     last = state.get("last_stunnel_check_time", 0)
     if last and now - last < interval:
         return
-    timeout = common.config_positive_int(config, common.WATCHDOG_SECTION, "stunnel_health_check_command_timeout_sec", 30)
+    timeout = common.config_positive_int(
+        config, common.WATCHDOG_SECTION, "stunnel_health_check_command_timeout_sec", 30
+    )
     state["last_stunnel_check_time"] = now
     with subprocess.Popen(["df", state["mountpoint"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
         try:
@@ -206,8 +218,13 @@ def health_check(config, state, state_dir, state_file, children, now):
             common.rewrite_state_file(state, state_dir, state_file)
         except subprocess.TimeoutExpired:
             if signal_tunnel(state["pid"], state_file, state_dir, signal.SIGKILL):
-                logging.warning("Connection timeout for %s after %d sec, SIGKILL has been sent to the potential unhealthy "
-                                "stunnel %s, restarting a new stunnel process.", state["mountpoint"], timeout, state["pid"])
+                logging.warning(
+                    "Connection timeout for %s after %d sec, SIGKILL has been sent to the potential unhealthy "
+                    "stunnel %s, restarting a new stunnel process.",
+                    state["mountpoint"],
+                    timeout,
+                    state["pid"],
+                )
                 restart_tunnel(children, state, state_dir, state_file)
             proc.kill()
 
@@ -293,7 +310,9 @@ def main(argv=None):
         return 0
     logging.info("amazon-efs-mount-watchdog, version %s, is enabled and started", common.VERSION)
     poll = config.getint(common.WATCHDOG_SECTION, "poll_interval_sec", fallback=1)
-    consistency = config.getint(common.WATCHDOG_SECTION, "unmount_count_for_consistency", fallback=DEFAULT_UNMOUNT_COUNT_FOR_CONSISTENCY)
+    consistency = config.getint(
+        common.WATCHDOG_SECTION, "unmount_count_for_consistency", fallback=DEFAULT_UNMOUNT_COUNT_FOR_CONSISTENCY
+    )
     grace = config.getint(common.WATCHDOG_SECTION, "unmount_grace_period_sec", fallback=30)
     forget_dead_pids(common.STATE_FILE_DIR)
     try:

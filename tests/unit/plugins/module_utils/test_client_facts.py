@@ -26,34 +26,40 @@ verify                 = level of peer certificate verification
 """
 
 
-@pytest.mark.parametrize("version, expected", [
-    ("3.2.0", (3, 2, 0)),
-    ("v1.36.0", (1, 36, 0)),
-    ("1:2.1.0-1ubuntu1", (2, 1, 0)),
-    ("3.2.0~standin1", (3, 2, 0)),
-    ("2.0.4-1.amzn2023", (2, 0, 4)),
-    ("", ()),
-    (None, ()),
-    ("garbage", ()),
-])
+@pytest.mark.parametrize(
+    "version, expected",
+    [
+        ("3.2.0", (3, 2, 0)),
+        ("v1.36.0", (1, 36, 0)),
+        ("1:2.1.0-1ubuntu1", (2, 1, 0)),
+        ("3.2.0~standin1", (3, 2, 0)),
+        ("2.0.4-1.amzn2023", (2, 0, 4)),
+        ("", ()),
+        (None, ()),
+        ("garbage", ()),
+    ],
+)
 def test_version_tuple(version, expected):
     assert cf.version_tuple(version) == expected
 
 
-@pytest.mark.parametrize("installed, pinned, expected", [
-    ("3.2.0", "3.2.0", True),
-    ("3.2.0-1", "3.2.0", True),
-    ("3.2.0~standin1", "3.2.0", True),
-    ("1:3.2.0-1ubuntu1", "3.2.0", True),
-    ("3.2.0-1.amzn2023", "v3.2.0", True),
-    ("3.2.01", "3.2.0", False),
-    ("3.2.0.1", "3.2.0", False),
-    ("3.2.1", "3.2.0", False),
-    ("1.36.0-1", "3.2.0", False),
-    (None, "3.2.0", False),
-    ("1.36.0", None, True),
-    (None, None, False),
-])
+@pytest.mark.parametrize(
+    "installed, pinned, expected",
+    [
+        ("3.2.0", "3.2.0", True),
+        ("3.2.0-1", "3.2.0", True),
+        ("3.2.0~standin1", "3.2.0", True),
+        ("1:3.2.0-1ubuntu1", "3.2.0", True),
+        ("3.2.0-1.amzn2023", "v3.2.0", True),
+        ("3.2.01", "3.2.0", False),
+        ("3.2.0.1", "3.2.0", False),
+        ("3.2.1", "3.2.0", False),
+        ("1.36.0-1", "3.2.0", False),
+        (None, "3.2.0", False),
+        ("1.36.0", None, True),
+        (None, None, False),
+    ],
+)
 def test_version_matches(installed, pinned, expected):
     assert cf.version_matches(installed, pinned) is expected
 
@@ -90,7 +96,12 @@ def test_parse_stunnel_help_ignores_words_in_descriptions():
 def test_parse_systemctl_show():
     out = "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n"
     assert cf.parse_systemctl_show(out) == {
-        "exists": True, "enabled": True, "active": True, "unit_file_state": "enabled", "active_state": "active"}
+        "exists": True,
+        "enabled": True,
+        "active": True,
+        "unit_file_state": "enabled",
+        "active_state": "active",
+    }
     out = "LoadState=loaded\nUnitFileState=disabled\nActiveState=inactive\n"
     state = cf.parse_systemctl_show(out)
     assert state["exists"] and not state["enabled"] and not state["active"]
@@ -100,32 +111,39 @@ def test_parse_systemctl_show():
 
 
 def test_parse_ini():
-    text = "# comment\n[mount]\nRegion = us-east-1\n#region = eu-west-1\nregion = ignored-duplicate\n" \
-           "stunnel_check_cert_hostname=false\n\n[mount-watchdog]\nenabled : true\ngarbage line\n"
+    text = (
+        "# comment\n[mount]\nRegion = us-east-1\n#region = eu-west-1\nregion = ignored-duplicate\n"
+        "stunnel_check_cert_hostname=false\n\n[mount-watchdog]\nenabled : true\ngarbage line\n"
+    )
     parsed = cf.parse_ini(text)
     assert parsed["mount"] == {"region": "us-east-1", "stunnel_check_cert_hostname": "false"}
     assert parsed["mount-watchdog"] == {"enabled": "true"}
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("true", True), ("Yes", True), ("1", True), ("off", False), ("0", False), (None, None), ("maybe", None)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("true", True), ("Yes", True), ("1", True), ("off", False), ("0", False), (None, None), ("maybe", None)],
+)
 def test_ini_bool(value, expected):
     assert cf.ini_bool(value) is expected
 
 
-@pytest.mark.parametrize("requested, version, proxy, ocsp, relay, has_problem", [
-    ("auto", "1.36.0", None, False, "stunnel", False),
-    ("stunnel", "1.36.0", None, False, "stunnel", False),
-    ("efs-proxy", "1.36.0", None, False, None, True),
-    ("auto", "2.1.0", "/usr/bin/efs-proxy", False, "efs-proxy", False),
-    ("auto", "3.2.0~standin1", None, False, "stunnel", False),
-    ("efs-proxy", "3.2.0", None, False, None, True),
-    ("stunnel", "3.2.0", "/usr/bin/efs-proxy", False, "stunnel", False),
-    ("auto", "3.2.0", "/usr/bin/efs-proxy", True, "stunnel", False),
-    ("efs-proxy", "3.2.0", "/usr/bin/efs-proxy", True, None, True),
-    ("auto", None, None, False, None, False),
-    ("stunnel", None, None, False, "stunnel", False),
-])
+@pytest.mark.parametrize(
+    "requested, version, proxy, ocsp, relay, has_problem",
+    [
+        ("auto", "1.36.0", None, False, "stunnel", False),
+        ("stunnel", "1.36.0", None, False, "stunnel", False),
+        ("efs-proxy", "1.36.0", None, False, None, True),
+        ("auto", "2.1.0", "/usr/bin/efs-proxy", False, "efs-proxy", False),
+        ("auto", "3.2.0~standin1", None, False, "stunnel", False),
+        ("efs-proxy", "3.2.0", None, False, None, True),
+        ("stunnel", "3.2.0", "/usr/bin/efs-proxy", False, "stunnel", False),
+        ("auto", "3.2.0", "/usr/bin/efs-proxy", True, "stunnel", False),
+        ("efs-proxy", "3.2.0", "/usr/bin/efs-proxy", True, None, True),
+        ("auto", None, None, False, None, False),
+        ("stunnel", None, None, False, "stunnel", False),
+    ],
+)
 def test_select_relay(requested, version, proxy, ocsp, relay, has_problem):
     got, reason, problem = cf.select_relay(requested, version, proxy, ocsp)
     assert got == relay

@@ -10,7 +10,10 @@ from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_api as api
 
-POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}],
+}
 
 
 def client_error(code, message="boom", operation="DescribeFileSystemPolicy"):
@@ -34,6 +37,7 @@ class FakeEfs:
             if isinstance(item, Exception):
                 raise item
             return item
+
         return method
 
 
@@ -49,7 +53,9 @@ def wrapped(fake):
 
 
 def test_throttling_exception_is_retried_until_success(no_sleep):
-    fake = FakeEfs(describe_file_system_policy=[client_error("ThrottlingException")] * 3 + [{"Policy": json.dumps(POLICY)}])
+    fake = FakeEfs(
+        describe_file_system_policy=[client_error("ThrottlingException")] * 3 + [{"Policy": json.dumps(POLICY)}]
+    )
     assert api.describe_policy(wrapped(fake), "fs-12345678") == POLICY
     assert len(fake.calls) == 4
     assert len(no_sleep) == 3
@@ -67,7 +73,9 @@ def test_every_operation_retries_throttling(no_sleep):
 
 
 def test_other_errors_are_not_retried_and_keep_the_service_message(no_sleep):
-    fake = FakeEfs(describe_file_system_policy=[client_error("FileSystemNotFound", "File system 'fs-12345678' does not exist.")])
+    fake = FakeEfs(
+        describe_file_system_policy=[client_error("FileSystemNotFound", "File system 'fs-12345678' does not exist.")]
+    )
     with pytest.raises(api.EfsApiError) as err:
         api.describe_policy(wrapped(fake), "fs-12345678")
     assert (err.value.operation, err.value.code) == ("DescribeFileSystemPolicy", "FileSystemNotFound")
@@ -77,7 +85,10 @@ def test_other_errors_are_not_retried_and_keep_the_service_message(no_sleep):
 
 
 def test_policy_not_found_means_no_policy(no_sleep):
-    fake = FakeEfs(describe_file_system_policy=[client_error("PolicyNotFound")], delete_file_system_policy=[client_error("PolicyNotFound")])
+    fake = FakeEfs(
+        describe_file_system_policy=[client_error("PolicyNotFound")],
+        delete_file_system_policy=[client_error("PolicyNotFound")],
+    )
     assert api.describe_policy(wrapped(fake), "fs-12345678") is None
     assert api.delete_policy(wrapped(fake), "fs-12345678") is False
 
@@ -85,7 +96,12 @@ def test_policy_not_found_means_no_policy(no_sleep):
 def test_put_passes_bypass_flag_and_text(no_sleep):
     fake = FakeEfs(put_file_system_policy=[{"Policy": "{}"}])
     api.put_policy(wrapped(fake), "fs-12345678", "TEXT", bypass_lockout_check=True)
-    assert fake.calls == [("put_file_system_policy", {"FileSystemId": "fs-12345678", "Policy": "TEXT", "BypassPolicyLockoutSafetyCheck": True})]
+    assert fake.calls == [
+        (
+            "put_file_system_policy",
+            {"FileSystemId": "fs-12345678", "Policy": "TEXT", "BypassPolicyLockoutSafetyCheck": True},
+        )
+    ]
 
 
 def test_unparsable_service_policy_is_an_api_error():
@@ -108,7 +124,9 @@ def test_wait_polls_until_done(no_sleep):
     stale = {"Policy": json.dumps({"Statement": []})}
     fake = FakeEfs(describe_file_system_policy=[stale, stale, {"Policy": json.dumps(POLICY)}])
     clock = Clock()
-    policy, polls = api.wait_for_policy(wrapped(fake), "fs-12345678", lambda p: p == POLICY, timeout=30, sleep=clock.sleep, clock=clock)
+    policy, polls = api.wait_for_policy(
+        wrapped(fake), "fs-12345678", lambda p: p == POLICY, timeout=30, sleep=clock.sleep, clock=clock
+    )
     assert policy == POLICY
     assert polls == 3
     assert clock.now == 1.0 + 2.0
@@ -118,6 +136,8 @@ def test_wait_times_out(no_sleep):
     fake = FakeEfs(describe_file_system_policy=[client_error("PolicyNotFound")] * 20)
     clock = Clock()
     with pytest.raises(api.WaitTimeout, match="within 10 seconds"):
-        api.wait_for_policy(wrapped(fake), "fs-12345678", lambda p: p == POLICY, timeout=10, sleep=clock.sleep, clock=clock)
+        api.wait_for_policy(
+            wrapped(fake), "fs-12345678", lambda p: p == POLICY, timeout=10, sleep=clock.sleep, clock=clock
+        )
     assert clock.now <= 10
     assert len(fake.calls) >= 3

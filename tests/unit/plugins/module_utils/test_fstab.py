@@ -27,6 +27,7 @@ def line_set(text):
 
 # ---------------------------------------------------------------- parsing
 
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.fstab")))
 def test_parse_round_trips_every_byte(name):
     raw = (FIXTURES / (name + ".fstab")).read_bytes()
@@ -52,17 +53,23 @@ def test_escape_unescape():
     assert fs.escape("/mnt/a b\tc\\d") == "/mnt/a\\040b\\011c\\134d"
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("fs-12345678", "fs-12345678"), ("fs-12345678:/data", "fs-12345678"),
-    ("fs-12345678.efs.us-east-1.amazonaws.com:/", "fs-12345678"),
-    ("us-east-1a.fs-12345678.efs.us-east-1.amazonaws.com:/", "fs-12345678"),
-    ("nas:/export", None), ("fs-12345678x:/", None),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("fs-12345678", "fs-12345678"),
+        ("fs-12345678:/data", "fs-12345678"),
+        ("fs-12345678.efs.us-east-1.amazonaws.com:/", "fs-12345678"),
+        ("us-east-1a.fs-12345678.efs.us-east-1.amazonaws.com:/", "fs-12345678"),
+        ("nas:/export", None),
+        ("fs-12345678x:/", None),
+    ],
+)
 def test_spec_fs_id(spec, expected):
     assert fs.spec_fs_id(spec) == expected
 
 
 # ---------------------------------------------------------------- editing
+
 
 def test_append_to_file_without_trailing_newline_keeps_foreign_bytes():
     before = fixture("hostile_no_trailing_newline")
@@ -83,15 +90,22 @@ def test_equivalent_hand_written_line_is_left_alone():
 def test_changed_options_replace_the_line_in_place():
     before = fixture("equivalent_other_order")
     after = fs.set_line(before, "/mnt/efs", FS_ID, "/", "_netdev,tls,iam")
-    assert line_set(after) == ["proc /proc proc defaults 0 0\n", "fs-12345678:/ /mnt/efs efs _netdev,tls,iam 0 0\n",
-                               "# trailing comment\n"]
+    assert line_set(after) == [
+        "proc /proc proc defaults 0 0\n",
+        "fs-12345678:/ /mnt/efs efs _netdev,tls,iam 0 0\n",
+        "# trailing comment\n",
+    ]
 
 
 def test_duplicates_collapse_to_one_line_at_the_first_position():
     before = fixture("duplicates")
     after = fs.set_line(before, "/mnt/efs", FS_ID, "/", OURS)
-    assert line_set(after) == ["LABEL=root / ext4 defaults 0 1\n", "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n",
-                               "#keep me\n", "/dev/sdb1 /data xfs defaults 0 2\n"]
+    assert line_set(after) == [
+        "LABEL=root / ext4 defaults 0 1\n",
+        "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n",
+        "#keep me\n",
+        "/dev/sdb1 /data xfs defaults 0 2\n",
+    ]
     # idempotent afterwards
     assert fs.set_line(after, "/mnt/efs", FS_ID, "/", OURS) == after
 
@@ -124,8 +138,11 @@ def test_subpath_and_dns_name_sources():
 
 
 def test_dump_pass_and_type_matter():
-    for text in ("fs-12345678:/ /mnt/efs efs _netdev,tls 1 0\n", "fs-12345678:/ /mnt/efs nfs4 _netdev,tls 0 0\n",
-                 "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0 extra\n"):
+    for text in (
+        "fs-12345678:/ /mnt/efs efs _netdev,tls 1 0\n",
+        "fs-12345678:/ /mnt/efs nfs4 _netdev,tls 0 0\n",
+        "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0 extra\n",
+    ):
         assert fs.set_line(text, "/mnt/efs", FS_ID, "/", OURS) == "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
 
 
@@ -136,8 +153,12 @@ def test_empty_file():
 def test_remove_only_our_file_system_lines():
     before = fixture("duplicates") + "fs-87654321:/ /mnt/efs efs _netdev,tls 0 0\n"
     after = fs.remove_lines(before, "/mnt/efs", FS_ID)
-    assert line_set(after) == ["LABEL=root / ext4 defaults 0 1\n", "#keep me\n", "/dev/sdb1 /data xfs defaults 0 2\n",
-                               "fs-87654321:/ /mnt/efs efs _netdev,tls 0 0\n"]
+    assert line_set(after) == [
+        "LABEL=root / ext4 defaults 0 1\n",
+        "#keep me\n",
+        "/dev/sdb1 /data xfs defaults 0 2\n",
+        "fs-87654321:/ /mnt/efs efs _netdev,tls 0 0\n",
+    ]
     assert fs.remove_lines(after, "/mnt/nothing", FS_ID) is after
 
 
@@ -170,6 +191,7 @@ def test_restore_removes_a_line_we_added():
 
 # ---------------------------------------------------------------- locked atomic write
 
+
 def edit_to_ours(text):
     return fs.set_line(text, "/mnt/efs", FS_ID, "/", OURS)
 
@@ -183,7 +205,7 @@ def test_locked_update_writes_atomically_and_keeps_mode(tmp_path):
     assert before == fixture("hostile_no_trailing_newline")
     assert path.read_bytes() == fs.encode(after)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert path.stat().st_ino != inode          # renamed, not rewritten in place
+    assert path.stat().st_ino != inode  # renamed, not rewritten in place
     assert backup is None
     assert (tmp_path / ".fstab.efs.lock").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".fstab.efs.lock", "fstab"]  # no temp file left
@@ -213,7 +235,7 @@ def test_locked_update_uses_move_and_backup_callables(tmp_path):
         return copy
 
     _b, _a, backup_file = fs.locked_update(str(path), edit_to_ours, move=move, backup=backup)
-    assert moved == [(str(tmp_path), str(path))]   # temp file lives beside fstab
+    assert moved == [(str(tmp_path), str(path))]  # temp file lives beside fstab
     assert Path(backup_file).read_text() == "a /a ext4 defaults 0 0\n"
 
 
@@ -241,7 +263,7 @@ def test_concurrent_writer_change_is_not_lost(tmp_path):
     """Another writer holds the lock and appends a line; our update must be based on its result."""
     path = tmp_path / "fstab"
     path.write_text("a /a ext4 defaults 0 0\n")
-    stale = path.read_text()    # what we planned from
+    stale = path.read_text()  # what we planned from
     lock = open(fs.lock_path_for(str(path)), "a+")
     fcntl.flock(lock, fcntl.LOCK_EX)
     done = []
@@ -252,15 +274,16 @@ def test_concurrent_writer_change_is_not_lost(tmp_path):
     t = threading.Thread(target=ours)
     t.start()
     time.sleep(0.3)
-    assert not done            # we are waiting for the lock
+    assert not done  # we are waiting for the lock
     tmp = tmp_path / "other.tmp"
     tmp.write_text(stale + "b /b xfs defaults 0 0\n")
-    os.rename(tmp, path)       # the other writer also renames atomically
+    os.rename(tmp, path)  # the other writer also renames atomically
     fcntl.flock(lock, fcntl.LOCK_UN)
     lock.close()
     t.join(5)
-    assert path.read_text() == ("a /a ext4 defaults 0 0\nb /b xfs defaults 0 0\n"
-                                "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n")
+    assert path.read_text() == (
+        "a /a ext4 defaults 0 0\nb /b xfs defaults 0 0\n" "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+    )
     assert done[0][0] == stale + "b /b xfs defaults 0 0\n"
 
 

@@ -37,8 +37,14 @@ def test_no_change_is_byte_identical():
 
 def test_existing_key_changes_only_its_value():
     text, changes = set_keys(CONF, {"mount": {"stunnel_cafile": "/etc/amazon/efs/efs-transit-ca.pem"}})
-    assert changes == [{"section": "mount", "key": "stunnel_cafile",
-                        "before": "/etc/amazon/efs/efs-utils.crt", "after": "/etc/amazon/efs/efs-transit-ca.pem"}]
+    assert changes == [
+        {
+            "section": "mount",
+            "key": "stunnel_cafile",
+            "before": "/etc/amazon/efs/efs-utils.crt",
+            "after": "/etc/amazon/efs/efs-transit-ca.pem",
+        }
+    ]
     assert text == CONF.replace("/etc/amazon/efs/efs-utils.crt", "/etc/amazon/efs/efs-transit-ca.pem")
 
 
@@ -81,23 +87,39 @@ def test_key_in_another_section_is_not_touched():
 
 
 def test_many_keys_one_pass():
-    text, changes = set_keys(CONF, {"mount": {"region": "us-west-2", "fips_mode_enabled": False},
-                                    "mount-watchdog": {"enabled": True, "poll_interval_sec": 2}})
+    text, changes = set_keys(
+        CONF,
+        {
+            "mount": {"region": "us-west-2", "fips_mode_enabled": False},
+            "mount-watchdog": {"enabled": True, "poll_interval_sec": 2},
+        },
+    )
     assert {(c["section"], c["key"]) for c in changes} == {
-        ("mount", "region"), ("mount", "fips_mode_enabled"), ("mount-watchdog", "poll_interval_sec")}
-    again, changes2 = set_keys(text, {"mount": {"region": "us-west-2", "fips_mode_enabled": False},
-                                      "mount-watchdog": {"enabled": True, "poll_interval_sec": 2}})
+        ("mount", "region"),
+        ("mount", "fips_mode_enabled"),
+        ("mount-watchdog", "poll_interval_sec"),
+    }
+    again, changes2 = set_keys(
+        text,
+        {
+            "mount": {"region": "us-west-2", "fips_mode_enabled": False},
+            "mount-watchdog": {"enabled": True, "poll_interval_sec": 2},
+        },
+    )
     assert again == text and changes2 == []
 
 
-@pytest.mark.parametrize("settings", [
-    {"mount": {"region": "us-east-1\nstunnel_check_cert_hostname = false"}},
-    {"mount": {"region": " us-east-1"}},
-    {"mount]\n[x": {"a": "b"}},
-    {"mount": {"bad key": "b"}},
-    {"mount": {"k=v": "b"}},
-    {"mount": "notadict"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"mount": {"region": "us-east-1\nstunnel_check_cert_hostname = false"}},
+        {"mount": {"region": " us-east-1"}},
+        {"mount]\n[x": {"a": "b"}},
+        {"mount": {"bad key": "b"}},
+        {"mount": {"k=v": "b"}},
+        {"mount": "notadict"},
+    ],
+)
 def test_injection_is_refused(settings):
     with pytest.raises(IniValueError):
         set_keys(CONF, settings)

@@ -5,38 +5,44 @@ import pytest
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_options as mo
 
-
 # ---------------------------------------------------------------- field validation
+
 
 @pytest.mark.parametrize("value", ["fs-12345678", "fs-0123456789abcdef0"])
 def test_fs_id_accepts_both_lengths(value):
     assert mo.validate_fs_id(value) == value
 
 
-@pytest.mark.parametrize("value, message", [
-    ("fs-1234567", "look like"),
-    ("fs-123456789", "look like"),
-    ("fs-1234567G", "look like"),
-    ("FS-12345678", "look like"),
-    ("fs-12345678 ", "a space"),
-    ("fs-12345678\n/ / ext4", "a newline"),
-    ("fs-12345678,iam", "a comma"),
-    ("fs-12345678#", "'#'"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("fs-1234567", "look like"),
+        ("fs-123456789", "look like"),
+        ("fs-1234567G", "look like"),
+        ("FS-12345678", "look like"),
+        ("fs-12345678 ", "a space"),
+        ("fs-12345678\n/ / ext4", "a newline"),
+        ("fs-12345678,iam", "a comma"),
+        ("fs-12345678#", "'#'"),
+        ("", "empty"),
+    ],
+)
 def test_fs_id_rejects(value, message):
     with pytest.raises(mo.OptionError, match=message):
         mo.validate_fs_id(value)
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("fsap-0123456789abcdef0", True),
-    ("fsap-0123456789abcdef", False),      # 16 hex
-    ("fsap-0123456789abcdef01", False),    # 18 hex
-    ("fsap-0123456789ABCDEF0", False),     # the helper's regex is lowercase only
-    ("fsap-0123456789abcdef0,tls", False),
-    ("fsap-0123456789abcdef0=x", False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("fsap-0123456789abcdef0", True),
+        ("fsap-0123456789abcdef", False),  # 16 hex
+        ("fsap-0123456789abcdef01", False),  # 18 hex
+        ("fsap-0123456789ABCDEF0", False),  # the helper's regex is lowercase only
+        ("fsap-0123456789abcdef0,tls", False),
+        ("fsap-0123456789abcdef0=x", False),
+    ],
+)
 def test_access_point_syntax(value, ok):
     if ok:
         assert mo.validate_access_point(value) == value
@@ -45,11 +51,22 @@ def test_access_point_syntax(value, ok):
             mo.validate_access_point(value)
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("us-east-1", True), ("us-gov-west-1", True), ("cn-north-1", True), ("ap-southeast-5", True),
-    ("eusc-de-east-1", True), ("us-east", False), ("US-EAST-1", False), ("us-east-1\n", False),
-    ("us-east-1,iam", False), ("us east 1", False), ("us-east-1a", False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("us-east-1", True),
+        ("us-gov-west-1", True),
+        ("cn-north-1", True),
+        ("ap-southeast-5", True),
+        ("eusc-de-east-1", True),
+        ("us-east", False),
+        ("US-EAST-1", False),
+        ("us-east-1\n", False),
+        ("us-east-1,iam", False),
+        ("us east 1", False),
+        ("us-east-1a", False),
+    ],
+)
 def test_region_syntax(value, ok):
     if ok:
         assert mo.validate_region(value) == value
@@ -58,7 +75,9 @@ def test_region_syntax(value, ok):
             mo.validate_region(value)
 
 
-@pytest.mark.parametrize("value, ok", [("us-east-1a", True), ("us-west-2-lax-1a", True), ("us-east-1", False), ("use1-az1 ", False)])
+@pytest.mark.parametrize(
+    "value, ok", [("us-east-1a", True), ("us-west-2-lax-1a", True), ("us-east-1", False), ("use1-az1 ", False)]
+)
 def test_az_syntax(value, ok):
     if ok:
         assert mo.validate_az(value) == value
@@ -67,9 +86,18 @@ def test_az_syntax(value, ok):
             mo.validate_az(value)
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("default", True), ("team.app-1@prod", True), ("a b", False), ("a,b", False), ("a=b", False), ("a#b", False), ("a\tb", False),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("default", True),
+        ("team.app-1@prod", True),
+        ("a b", False),
+        ("a,b", False),
+        ("a=b", False),
+        ("a#b", False),
+        ("a\tb", False),
+    ],
+)
 def test_profile_syntax(value, ok):
     if ok:
         assert mo.validate_profile(value) == value
@@ -86,24 +114,33 @@ def test_mount_target_ip():
             mo.validate_ip(bad)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("/mnt/efs", "/mnt/efs"), ("/mnt/efs/", "/mnt/efs"), ("//mnt//efs", "/mnt/efs"), ("/mnt/./efs", "/mnt/efs"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("/mnt/efs", "/mnt/efs"),
+        ("/mnt/efs/", "/mnt/efs"),
+        ("//mnt//efs", "/mnt/efs"),
+        ("/mnt/./efs", "/mnt/efs"),
+    ],
+)
 def test_path_is_normalised(value, expected):
     assert mo.validate_path(value) == expected
 
 
-@pytest.mark.parametrize("value, message", [
-    ("mnt/efs", "absolute"),
-    ("/", "must not be /"),
-    ("/mnt/my efs", "a space"),
-    ("/mnt/efs\n/ /x", "a newline"),
-    ("/mnt/efs\t", "a tab"),
-    ("/mnt/#efs", "'#'"),
-    ("/mnt/efs,x", "a comma"),
-    ("/mnt/a=b", "'='"),
-    ("/mnt/a\\040b", "a backslash"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("mnt/efs", "absolute"),
+        ("/", "must not be /"),
+        ("/mnt/my efs", "a space"),
+        ("/mnt/efs\n/ /x", "a newline"),
+        ("/mnt/efs\t", "a tab"),
+        ("/mnt/#efs", "'#'"),
+        ("/mnt/efs,x", "a comma"),
+        ("/mnt/a=b", "'='"),
+        ("/mnt/a\\040b", "a backslash"),
+    ],
+)
 def test_path_rejects(value, message):
     with pytest.raises(mo.OptionError, match=message):
         mo.validate_path(value)
@@ -118,25 +155,32 @@ def test_subpath_defaults_to_root_and_rejects_injection():
 
 # ---------------------------------------------------------------- parsing and rendering
 
+
 def test_parse_accepts_string_and_list_forms():
     assert mo.parse_options("noac,actimeo=30") == [("noac", None), ("actimeo", "30")]
     assert mo.parse_options(["noac", "actimeo=30,lookupcache=pos"]) == [
-        ("noac", None), ("actimeo", "30"), ("lookupcache", "pos")]
+        ("noac", None),
+        ("actimeo", "30"),
+        ("lookupcache", "pos"),
+    ]
     assert mo.parse_options([]) == [] and mo.parse_options(None) == []
 
 
-@pytest.mark.parametrize("value, message", [
-    ("noac,,ro", "empty item"),
-    ("noac,", "empty item"),
-    ("noac, ro", "a space"),
-    ("noac\tro", "a tab"),
-    ("ro\n/ / ext4", "a newline"),
-    ("ro#x", "'#'"),
-    ("a=b=c", "one non-empty value"),
-    ("a=", "one non-empty value"),
-    ("=a", "invalid name"),
-    ('context="x"', "a quote"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("noac,,ro", "empty item"),
+        ("noac,", "empty item"),
+        ("noac, ro", "a space"),
+        ("noac\tro", "a tab"),
+        ("ro\n/ / ext4", "a newline"),
+        ("ro#x", "'#'"),
+        ("a=b=c", "one non-empty value"),
+        ("a=", "one non-empty value"),
+        ("=a", "invalid name"),
+        ('context="x"', "a quote"),
+    ],
+)
 def test_parse_rejects(value, message):
     with pytest.raises(mo.OptionError, match=message):
         mo.parse_options(value)
@@ -153,24 +197,28 @@ def test_render_and_sets():
 
 # ---------------------------------------------------------------- user options and the rejection matrix
 
-@pytest.mark.parametrize("value, message", [
-    ("notls", "turns TLS off"),
-    ("verify=0", "only verify=2"),
-    ("verify=1", "only verify=2"),
-    ("port=2049", "refuses port"),
-    ("capath=/etc/ssl/certs", "does not support"),
-    ("noocsp", "revocation"),
-    ("nfsvers=3", "NFSv4 only"),
-    ("iam", "iam parameter"),
-    ("tls", "always added"),
-    ("accesspoint=fsap-0123456789abcdef0", "access_point parameter"),
-    ("stunnel", "relay=stunnel"),
-    ("noauto", "boot=false"),
-    ("nofail", "nofail parameter"),
-    ("tlsport=abc", "tlsport=<port number>"),
-    ("tlsport=70000", "tlsport=<port number>"),
-    ("cafile=relative.pem", "absolute path"),
-])
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("notls", "turns TLS off"),
+        ("verify=0", "only verify=2"),
+        ("verify=1", "only verify=2"),
+        ("port=2049", "refuses port"),
+        ("capath=/etc/ssl/certs", "does not support"),
+        ("noocsp", "revocation"),
+        ("nfsvers=3", "NFSv4 only"),
+        ("iam", "iam parameter"),
+        ("tls", "always added"),
+        ("accesspoint=fsap-0123456789abcdef0", "access_point parameter"),
+        ("stunnel", "relay=stunnel"),
+        ("noauto", "boot=false"),
+        ("nofail", "nofail parameter"),
+        ("tlsport=abc", "tlsport=<port number>"),
+        ("tlsport=70000", "tlsport=<port number>"),
+        ("cafile=relative.pem", "absolute path"),
+    ],
+)
 def test_user_options_that_weaken_or_duplicate_are_refused(value, message):
     with pytest.raises(mo.OptionError, match=message):
         mo.check_user_options(mo.parse_options(value))
@@ -181,80 +229,121 @@ def test_harmless_user_options_pass():
     assert mo.check_user_options(opts) == opts
 
 
-@pytest.mark.parametrize("opts, message", [
-    ([("iam", None)], '"tls" option is required with "iam"'),
-    ([("accesspoint", "fsap-0123456789abcdef0")], '"tls" option is required with "accesspoint"'),
-    ([("tls", None), ("accesspoint", "fsap-xyz")], "malformed"),
-    ([("tls", None), ("awsprofile", "p")], '"iam" option is required with "awsprofile"'),
-    ([("tls", None), ("awscredsuri", "/v2/creds")], '"iam" option is required with "awscredsuri"'),
-    ([("tls", None), ("iam", None), ("awscredsuri", "/x"), ("awsprofile", "p")], "mutually exclusive"),
-    ([("tls", None), ("port", "2049")], '"port" and "tls"'),
-    ([("tls", None), ("notls", None)], '"tls" and "notls"'),
-    ([("tls", None), ("ocsp", None), ("noocsp", None)], '"ocsp" and "noocsp"'),
-    ([("tls", None), ("mounttargetip", "10.0.0.1"), ("crossaccount", None)], '"mounttargetip" and "crossaccount"'),
-    ([("tls", None), ("capath", "/x")], "capath"),
-    ([("tls", None), ("verify", "0")], "verify=0"),
-    ([("tls", None), ("iam", None), ("rolearn", "arn:aws:iam::1:role/r")], "together"),
-])
+@pytest.mark.parametrize(
+    "opts, message",
+    [
+        ([("iam", None)], '"tls" option is required with "iam"'),
+        ([("accesspoint", "fsap-0123456789abcdef0")], '"tls" option is required with "accesspoint"'),
+        ([("tls", None), ("accesspoint", "fsap-xyz")], "malformed"),
+        ([("tls", None), ("awsprofile", "p")], '"iam" option is required with "awsprofile"'),
+        ([("tls", None), ("awscredsuri", "/v2/creds")], '"iam" option is required with "awscredsuri"'),
+        ([("tls", None), ("iam", None), ("awscredsuri", "/x"), ("awsprofile", "p")], "mutually exclusive"),
+        ([("tls", None), ("port", "2049")], '"port" and "tls"'),
+        ([("tls", None), ("notls", None)], '"tls" and "notls"'),
+        ([("tls", None), ("ocsp", None), ("noocsp", None)], '"ocsp" and "noocsp"'),
+        ([("tls", None), ("mounttargetip", "10.0.0.1"), ("crossaccount", None)], '"mounttargetip" and "crossaccount"'),
+        ([("tls", None), ("capath", "/x")], "capath"),
+        ([("tls", None), ("verify", "0")], "verify=0"),
+        ([("tls", None), ("iam", None), ("rolearn", "arn:aws:iam::1:role/r")], "together"),
+    ],
+)
 def test_helper_rejection_matrix(opts, message):
     errors = mo.helper_rejections(opts)
     assert any(message in e for e in errors), errors
 
 
 def test_helper_accepts_the_full_tls_set():
-    opts = [("tls", None), ("iam", None), ("accesspoint", "fsap-0123456789abcdef0"), ("awsprofile", "p"), ("verify", "2")]
+    opts = [
+        ("tls", None),
+        ("iam", None),
+        ("accesspoint", "fsap-0123456789abcdef0"),
+        ("awsprofile", "p"),
+        ("verify", "2"),
+    ]
     assert mo.helper_rejections(opts) == []
 
 
 # ---------------------------------------------------------------- versions and relays
 
-@pytest.mark.parametrize("text, expected", [
-    ("3.2.0", (3, 2, 0)), ("1.36.0", (1, 36, 0)), ("3.2.0~standin1", (3, 2, 0)), ("v2.1.0", (2, 1, 0)),
-    ("garbage", None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3.2.0", (3, 2, 0)),
+        ("1.36.0", (1, 36, 0)),
+        ("3.2.0~standin1", (3, 2, 0)),
+        ("v2.1.0", (2, 1, 0)),
+        ("garbage", None),
+        (None, None),
+    ],
+)
 def test_parse_version(text, expected):
     assert mo.parse_version(text) == expected
 
 
-@pytest.mark.parametrize("option, version, ok", [
-    ("stunnel", (1, 36, 0), False), ("stunnel", (2, 0, 0), True),
-    ("region", (2, 0, 1), False), ("region", (2, 1, 0), True),
-    ("mounttargetip", (1, 31, 0), False), ("mounttargetip", (1, 31, 1), True),
-    ("noac", (1, 0), True), ("stunnel", None, True),
-])
+@pytest.mark.parametrize(
+    "option, version, ok",
+    [
+        ("stunnel", (1, 36, 0), False),
+        ("stunnel", (2, 0, 0), True),
+        ("region", (2, 0, 1), False),
+        ("region", (2, 1, 0), True),
+        ("mounttargetip", (1, 31, 0), False),
+        ("mounttargetip", (1, 31, 1), True),
+        ("noac", (1, 0), True),
+        ("stunnel", None, True),
+    ],
+)
 def test_supports(option, version, ok):
     assert mo.supports(option, version) is ok
 
 
-@pytest.mark.parametrize("relay, version, proxy, expected", [
-    ("auto", (1, 36, 0), False, (False, "stunnel")),
-    ("stunnel", (1, 36, 0), False, (False, "stunnel")),     # 1.x would hand `stunnel` to mount.nfs4
-    ("auto", (3, 2, 0), True, (False, "efs-proxy")),
-    ("auto", (3, 2, 0), False, (True, "stunnel")),         # no fallback in 2.0+: ask for stunnel
-    ("stunnel", (3, 2, 0), True, (True, "stunnel")),
-    ("efs-proxy", (3, 2, 0), True, (False, "efs-proxy")),
-    ("auto", None, True, (False, "efs-proxy")),             # efs-proxy only exists from 2.0
-])
+@pytest.mark.parametrize(
+    "relay, version, proxy, expected",
+    [
+        ("auto", (1, 36, 0), False, (False, "stunnel")),
+        ("stunnel", (1, 36, 0), False, (False, "stunnel")),  # 1.x would hand `stunnel` to mount.nfs4
+        ("auto", (3, 2, 0), True, (False, "efs-proxy")),
+        ("auto", (3, 2, 0), False, (True, "stunnel")),  # no fallback in 2.0+: ask for stunnel
+        ("stunnel", (3, 2, 0), True, (True, "stunnel")),
+        ("efs-proxy", (3, 2, 0), True, (False, "efs-proxy")),
+        ("auto", None, True, (False, "efs-proxy")),  # efs-proxy only exists from 2.0
+    ],
+)
 def test_choose_relay(relay, version, proxy, expected):
     assert mo.choose_relay(relay, version, proxy) == expected
 
 
-@pytest.mark.parametrize("relay, version, proxy, message", [
-    ("efs-proxy", (1, 36, 0), False, "needs amazon-efs-utils 2.0"),
-    ("efs-proxy", (3, 2, 0), False, "no efs-proxy binary"),
-    ("auto", None, False, "helper_version"),
-    ("stunnel", None, False, "helper_version"),
-])
+@pytest.mark.parametrize(
+    "relay, version, proxy, message",
+    [
+        ("efs-proxy", (1, 36, 0), False, "needs amazon-efs-utils 2.0"),
+        ("efs-proxy", (3, 2, 0), False, "no efs-proxy binary"),
+        ("auto", None, False, "helper_version"),
+        ("stunnel", None, False, "helper_version"),
+    ],
+)
 def test_choose_relay_refuses(relay, version, proxy, message):
     with pytest.raises(mo.OptionError, match=message):
         mo.choose_relay(relay, version, proxy)
 
 
 def test_build_options_order_and_flags():
-    opts = mo.build_options(iam=True, access_point="fsap-0123456789abcdef0", aws_profile="app", region="eu-west-1",
-                            add_stunnel=True, boot=False, nofail=True, extra=[("noac", None)], version=(3, 2, 0))
-    assert mo.render(opts) == ("_netdev,tls,iam,accesspoint=fsap-0123456789abcdef0,awsprofile=app,region=eu-west-1,"
-                               "stunnel,noauto,nofail,noac")
+    opts = mo.build_options(
+        iam=True,
+        access_point="fsap-0123456789abcdef0",
+        aws_profile="app",
+        region="eu-west-1",
+        add_stunnel=True,
+        boot=False,
+        nofail=True,
+        extra=[("noac", None)],
+        version=(3, 2, 0),
+    )
+    assert mo.render(opts) == (
+        "_netdev,tls,iam,accesspoint=fsap-0123456789abcdef0,awsprofile=app,region=eu-west-1,"
+        "stunnel,noauto,nofail,noac"
+    )
 
 
 def test_build_options_minimal_and_no_duplicates():

@@ -15,7 +15,12 @@ SEED = (
 )
 
 # A statement some other tool wrote: no preset or grant of ours manages it.
-FOREIGN = {"Sid": "Backup", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/backup"}, "Action": "elasticfilesystem:ClientMount"}
+FOREIGN = {
+    "Sid": "Backup",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:role/backup"},
+    "Action": "elasticfilesystem:ClientMount",
+}
 
 
 def statement_sids(doc):
@@ -25,18 +30,36 @@ def statement_sids(doc):
 # ---------------------------------------------------------------------------
 # file system id
 
-@pytest.mark.parametrize("value, expected", [
-    ("fs-12345678", ("fs-12345678", None)),
-    ("fs-0123456789abcdef0", ("fs-0123456789abcdef0", None)),
-    ("arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0", ("fs-0123456789abcdef0", "eu-west-1")),
-    ("arn:aws-cn:elasticfilesystem:cn-north-1:123456789012:file-system/fs-12345678", ("fs-12345678", "cn-north-1")),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("fs-12345678", ("fs-12345678", None)),
+        ("fs-0123456789abcdef0", ("fs-0123456789abcdef0", None)),
+        (
+            "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0",
+            ("fs-0123456789abcdef0", "eu-west-1"),
+        ),
+        ("arn:aws-cn:elasticfilesystem:cn-north-1:123456789012:file-system/fs-12345678", ("fs-12345678", "cn-north-1")),
+    ],
+)
 def test_parse_file_system_id_accepts_ids_and_arns(value, expected):
     assert pol.parse_file_system_id(value) == expected
 
 
-@pytest.mark.parametrize("value", ["fs-1234", "fs-GHIJKLMN", "FS-12345678", "12345678", "", None,
-                                   "arn:aws:s3:::bucket", "arn:aws:elasticfilesystem:us-east-1:123:file-system/fs-12345678"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "fs-1234",
+        "fs-GHIJKLMN",
+        "FS-12345678",
+        "12345678",
+        "",
+        None,
+        "arn:aws:s3:::bucket",
+        "arn:aws:elasticfilesystem:us-east-1:123:file-system/fs-12345678",
+    ],
+)
 def test_parse_file_system_id_rejects_malformed(value):
     with pytest.raises(pol.PolicyError, match="file_system_id"):
         pol.parse_file_system_id(value)
@@ -44,6 +67,7 @@ def test_parse_file_system_id_rejects_malformed(value):
 
 # ---------------------------------------------------------------------------
 # loading and validating policies
+
 
 def test_seed_example_loads_verbatim():
     doc = pol.load_policy(SEED)
@@ -59,32 +83,44 @@ def test_load_policy_copies_dict_input():
     assert src["Statement"][0]["Sid"] == "VisualEditior0"
 
 
-@pytest.mark.parametrize("value, message", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "must be a JSON object"),
-    ('"text"', "must be a JSON object"),
-    ({"Version": "2012-10-17"}, "no Statement"),
-    ({"Statement": []}, "Statement is empty"),
-    ({"Statement": [{"Effect": "allow", "Principal": "*", "Action": "*"}]}, "Effect must be"),
-    ({"Statement": [{"Effect": "Allow", "Principal": "*"}]}, "exactly one of Action or NotAction"),
-    ({"Statement": [{"Effect": "Allow", "Action": "*"}]}, "exactly one of Principal or NotPrincipal"),
-    ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "*"}]}, "principal 'bob'"),
-    ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "12345"}, "Action": "*"}]}, "12-digit"),
-    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ClientMount"}]}, "service:Name"),
-    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Efect": "Allow"}]}, "unknown element"),
-    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": "x"}]}, "Condition must map"),
-    ({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}, "Extra": 1}, "unknown top-level"),
-    ({"Version": "2020-01-01", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}, "Version"),
-    ({"Statement": [{"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": "*"},
-                    {"Sid": "A", "Effect": "Deny", "Principal": "*", "Action": "*"}]}, "Sid 'A' twice"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('"text"', "must be a JSON object"),
+        ({"Version": "2012-10-17"}, "no Statement"),
+        ({"Statement": []}, "Statement is empty"),
+        ({"Statement": [{"Effect": "allow", "Principal": "*", "Action": "*"}]}, "Effect must be"),
+        ({"Statement": [{"Effect": "Allow", "Principal": "*"}]}, "exactly one of Action or NotAction"),
+        ({"Statement": [{"Effect": "Allow", "Action": "*"}]}, "exactly one of Principal or NotPrincipal"),
+        ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "*"}]}, "principal 'bob'"),
+        ({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "12345"}, "Action": "*"}]}, "12-digit"),
+        ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ClientMount"}]}, "service:Name"),
+        ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Efect": "Allow"}]}, "unknown element"),
+        ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": "x"}]}, "Condition must map"),
+        ({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}, "Extra": 1}, "unknown top-level"),
+        ({"Version": "2020-01-01", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}, "Version"),
+        (
+            {
+                "Statement": [
+                    {"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": "*"},
+                    {"Sid": "A", "Effect": "Deny", "Principal": "*", "Action": "*"},
+                ]
+            },
+            "Sid 'A' twice",
+        ),
+    ],
+)
 def test_load_policy_rejects_bad_documents(value, message):
     with pytest.raises(pol.PolicyError, match=message):
         pol.load_policy(value)
 
 
 def test_single_statement_object_is_accepted():
-    doc = pol.load_policy({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}})
+    doc = pol.load_policy(
+        {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}}
+    )
     assert len(pol.statements_of(doc)) == 1
 
 
@@ -102,17 +138,24 @@ def test_check_size_limit_counts_serialised_characters():
 # ---------------------------------------------------------------------------
 # canonical form
 
+
 def test_equal_meaning_different_text_compares_equal():
     mine = json.loads(SEED)
     theirs = {
-        "Statement": [{
-            "Condition": {"Bool": {"AWS:SecureTransport": True}},
-            "Action": ["ELASTICFILESYSTEM:clientwrite", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess",
-                       "elasticfilesystem:ClientMount"],
-            "Principal": "*",
-            "Effect": "Allow",
-            "Sid": "VisualEditior0",
-        }],
+        "Statement": [
+            {
+                "Condition": {"Bool": {"AWS:SecureTransport": True}},
+                "Action": [
+                    "ELASTICFILESYSTEM:clientwrite",
+                    "elasticfilesystem:ClientMount",
+                    "elasticfilesystem:ClientRootAccess",
+                    "elasticfilesystem:ClientMount",
+                ],
+                "Principal": "*",
+                "Effect": "Allow",
+                "Sid": "VisualEditior0",
+            }
+        ],
         "Id": "ExamplePolicy01",
         "Version": "2012-10-17",
     }
@@ -120,28 +163,61 @@ def test_equal_meaning_different_text_compares_equal():
 
 
 def test_statement_order_and_one_item_lists_do_not_matter():
-    a = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": ["123456789012"]}, "Action": ["elasticfilesystem:ClientMount"]},
-        {"Sid": "B", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Condition": {"Bool": {"aws:SecureTransport": ["false"]}}},
-    ]}
-    b = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "B", "Effect": "Deny", "Principal": "*", "Action": ["*"], "Condition": {"Bool": {"aws:SecureTransport": "False"}}},
-        {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "elasticfilesystem:ClientMount"},
-    ]}
+    a = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "A",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["123456789012"]},
+                "Action": ["elasticfilesystem:ClientMount"],
+            },
+            {
+                "Sid": "B",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": ["false"]}},
+            },
+        ],
+    }
+    b = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "B",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "False"}},
+            },
+            {
+                "Sid": "A",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "elasticfilesystem:ClientMount",
+            },
+        ],
+    }
     assert pol.policies_equal(a, b)
 
 
-@pytest.mark.parametrize("change", [
-    lambda d: d["Statement"][0].update(Effect="Deny"),
-    lambda d: d["Statement"][0].update(Sid="Other"),
-    lambda d: d["Statement"][0]["Action"].pop(),
-    lambda d: d["Statement"][0]["Condition"]["Bool"].update({"aws:SecureTransport": "false"}),
-    lambda d: d["Statement"][0].update(Principal={"AWS": "123456789012"}),
-    lambda d: d.update(Id="Other"),
-    lambda d: d.pop("Id"),
-    lambda d: d.update(Version="2008-10-17"),
-    lambda d: d["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["Statement"][0].update(Effect="Deny"),
+        lambda d: d["Statement"][0].update(Sid="Other"),
+        lambda d: d["Statement"][0]["Action"].pop(),
+        lambda d: d["Statement"][0]["Condition"]["Bool"].update({"aws:SecureTransport": "false"}),
+        lambda d: d["Statement"][0].update(Principal={"AWS": "123456789012"}),
+        lambda d: d.update(Id="Other"),
+        lambda d: d.pop("Id"),
+        lambda d: d.update(Version="2008-10-17"),
+        lambda d: d["Statement"].append(
+            {"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}
+        ),
+    ],
+)
 def test_real_changes_compare_unequal(change):
     before = json.loads(SEED)
     after = json.loads(SEED)
@@ -150,8 +226,26 @@ def test_real_changes_compare_unequal(change):
 
 
 def test_string_condition_values_keep_their_case():
-    a = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "Ops"}}}]}
-    b = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}}}]}
+    a = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "Ops"}},
+            }
+        ]
+    }
+    b = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+            }
+        ]
+    }
     assert not pol.policies_equal(a, b)
 
 
@@ -163,6 +257,7 @@ def test_no_policy_equals_only_no_policy():
 
 # ---------------------------------------------------------------------------
 # presets
+
 
 def by_sid(statements):
     return {s["Sid"]: s for s in statements}
@@ -180,11 +275,14 @@ def test_enforce_in_transit_generates_console_pair():
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-@pytest.mark.parametrize("option, removed", [
-    ("prevent_root_access", pol.ACTION_ROOT),
-    ("enforce_read_only", pol.ACTION_WRITE),
-    ("prevent_anonymous_access", pol.ACTION_MOUNT),
-])
+@pytest.mark.parametrize(
+    "option, removed",
+    [
+        ("prevent_root_access", pol.ACTION_ROOT),
+        ("enforce_read_only", pol.ACTION_WRITE),
+        ("prevent_anonymous_access", pol.ACTION_MOUNT),
+    ],
+)
 def test_each_option_removes_its_action_without_deny(option, removed):
     statements = by_sid(pol.preset_statements({option: True}))
     assert pol.SID_DENY_INSECURE_TRANSPORT not in statements
@@ -194,8 +292,14 @@ def test_each_option_removes_its_action_without_deny(option, removed):
 
 
 def test_all_removals_drop_the_allow():
-    statements = pol.preset_statements({"enforce_in_transit_encryption": True, "prevent_root_access": True,
-                                        "enforce_read_only": True, "prevent_anonymous_access": True})
+    statements = pol.preset_statements(
+        {
+            "enforce_in_transit_encryption": True,
+            "prevent_root_access": True,
+            "enforce_read_only": True,
+            "prevent_anonymous_access": True,
+        }
+    )
     assert statement_sids({"Statement": statements}) == [pol.SID_DENY_INSECURE_TRANSPORT]
 
 
@@ -212,10 +316,14 @@ def test_preset_statements_are_valid_policy():
 # ---------------------------------------------------------------------------
 # grants
 
+
 def test_grants_normalise_actions_and_get_stable_sids():
     grants = [
         {"principal": "123456789012", "actions": ["clientmount", "elasticfilesystem:clientwrite", "ClientMount"]},
-        {"principal": "arn:aws:iam::210987654321:role/app", "actions": ["ClientRootAccess", "elasticfilesystem:DescribeMountTargets"]},
+        {
+            "principal": "arn:aws:iam::210987654321:role/app",
+            "actions": ["ClientRootAccess", "elasticfilesystem:DescribeMountTargets"],
+        },
     ]
     statements = pol.grant_statements(grants)
     assert statements[0]["Action"] == [pol.ACTION_MOUNT, pol.ACTION_WRITE]
@@ -231,15 +339,23 @@ def test_account_and_its_root_arn_share_a_sid():
     assert pol.grant_sid("123456789012") == pol.grant_sid("arn:aws:iam::123456789012:root")
 
 
-@pytest.mark.parametrize("grants, message", [
-    ([{"principal": "bob", "actions": ["ClientMount"]}], "principal 'bob'"),
-    ([{"principal": "arn:aws:s3:::bucket", "actions": ["ClientMount"]}], "is not"),
-    ([{"principal": "123456789012", "actions": ["ClientFly"]}], "unknown action 'ClientFly'"),
-    ([{"principal": "123456789012", "actions": ["s3:GetObject"]}], "unknown action"),
-    ([{"principal": "123456789012", "actions": []}], "at least one action"),
-    ([{"principal": "123456789012", "actions": ["ClientMount"]},
-      {"principal": "arn:aws:iam::123456789012:root", "actions": ["ClientWrite"]}], "already granted"),
-])
+@pytest.mark.parametrize(
+    "grants, message",
+    [
+        ([{"principal": "bob", "actions": ["ClientMount"]}], "principal 'bob'"),
+        ([{"principal": "arn:aws:s3:::bucket", "actions": ["ClientMount"]}], "is not"),
+        ([{"principal": "123456789012", "actions": ["ClientFly"]}], "unknown action 'ClientFly'"),
+        ([{"principal": "123456789012", "actions": ["s3:GetObject"]}], "unknown action"),
+        ([{"principal": "123456789012", "actions": []}], "at least one action"),
+        (
+            [
+                {"principal": "123456789012", "actions": ["ClientMount"]},
+                {"principal": "arn:aws:iam::123456789012:root", "actions": ["ClientWrite"]},
+            ],
+            "already granted",
+        ),
+    ],
+)
 def test_bad_grants_are_refused(grants, message):
     with pytest.raises(pol.PolicyError, match=message):
         pol.grant_statements(grants)
@@ -253,12 +369,18 @@ def test_star_principal_grant_is_allowed():
 # ---------------------------------------------------------------------------
 # merge / purge
 
+
 def current_with(*statements, **top):
     return dict({"Version": "2012-10-17", "Statement": list(statements)}, **top)
 
 
 def test_merge_keeps_foreign_statements_and_replaces_generated_ones():
-    old_allow = {"Sid": pol.SID_ALLOW_VIA_MOUNT_TARGET, "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}
+    old_allow = {
+        "Sid": pol.SID_ALLOW_VIA_MOUNT_TARGET,
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "elasticfilesystem:ClientMount",
+    }
     current = current_with(FOREIGN, old_allow, Id="Kept")
     generated = pol.preset_statements({"enforce_in_transit_encryption": True})
     desired, kept = pol.build_desired(current, None, generated, manage_generated=True, purge=False)
@@ -278,9 +400,17 @@ def test_purge_drops_foreign_statements_and_id():
 
 
 def test_given_policy_manages_its_sids_only():
-    current = current_with(FOREIGN, {"Sid": "VisualEditior0", "Effect": "Deny", "Principal": "*", "Action": "*"},
-                           {"Sid": pol.SID_DENY_INSECURE_TRANSPORT, "Effect": "Deny", "Principal": "*", "Action": "*",
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    current = current_with(
+        FOREIGN,
+        {"Sid": "VisualEditior0", "Effect": "Deny", "Principal": "*", "Action": "*"},
+        {
+            "Sid": pol.SID_DENY_INSECURE_TRANSPORT,
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    )
     desired, kept = pol.build_desired(current, pol.load_policy(SEED), [], manage_generated=False, purge=False)
     # Without presets, statements generated by an earlier run are foreign to this task and kept.
     assert statement_sids(desired) == ["Backup", pol.SID_DENY_INSECURE_TRANSPORT, "VisualEditior0"]
@@ -291,15 +421,22 @@ def test_given_policy_manages_its_sids_only():
 
 def test_presets_false_remove_earlier_generated_statements():
     current = current_with(FOREIGN, *pol.preset_statements({"enforce_in_transit_encryption": True}))
-    desired, dummy = pol.build_desired(current, None, pol.preset_statements({"enforce_in_transit_encryption": False}),
-                                       manage_generated=True, purge=False)
+    desired, dummy = pol.build_desired(
+        current,
+        None,
+        pol.preset_statements({"enforce_in_transit_encryption": False}),
+        manage_generated=True,
+        purge=False,
+    )
     assert statement_sids(desired) == ["Backup"]
 
 
 def test_equal_statement_without_sid_is_not_duplicated():
     no_sid = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["elasticfilesystem:ClientMount"]}
     served = {"Action": "elasticfilesystem:clientmount", "Effect": "Allow", "Principal": "*"}
-    desired, kept = pol.build_desired(current_with(served), {"Statement": [no_sid]}, [], manage_generated=False, purge=False)
+    desired, kept = pol.build_desired(
+        current_with(served), {"Statement": [no_sid]}, [], manage_generated=False, purge=False
+    )
     assert len(desired["Statement"]) == 1
     assert kept == []
     assert pol.policies_equal(desired, current_with(served))
@@ -321,13 +458,17 @@ def test_merge_is_idempotent_against_reserialised_result():
 def test_given_policy_may_not_use_reserved_prefix_with_presets():
     given = {"Statement": [{"Sid": pol.SID_PREFIX + "Mine", "Effect": "Allow", "Principal": "*", "Action": "*"}]}
     with pytest.raises(pol.PolicyError, match="reserved"):
-        pol.build_desired(None, given, pol.preset_statements({"prevent_root_access": True}), manage_generated=True, purge=False)
+        pol.build_desired(
+            None, given, pol.preset_statements({"prevent_root_access": True}), manage_generated=True, purge=False
+        )
     desired, dummy = pol.build_desired(None, given, [], manage_generated=False, purge=False)
     assert statement_sids(desired) == [pol.SID_PREFIX + "Mine"]
 
 
 def test_given_statement_replaces_current_one_with_its_sid():
-    given = {"Statement": [{"Sid": "Backup", "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}]}
+    given = {
+        "Statement": [{"Sid": "Backup", "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}]
+    }
     # Current "Backup" is managed by the given policy: replaced, no error.
     desired, dummy = pol.build_desired(current_with(FOREIGN), given, [], manage_generated=False, purge=False)
     assert by_sid(desired["Statement"])["Backup"]["Action"] == "elasticfilesystem:ClientWrite"
@@ -343,33 +484,48 @@ def test_default_version_and_given_version():
 # ---------------------------------------------------------------------------
 # lockout
 
+
 def test_deny_only_policy_is_a_lockout():
-    deny_only = {"Statement": pol.preset_statements({"enforce_in_transit_encryption": True, "prevent_root_access": True,
-                                                     "enforce_read_only": True, "prevent_anonymous_access": True})}
+    deny_only = {
+        "Statement": pol.preset_statements(
+            {
+                "enforce_in_transit_encryption": True,
+                "prevent_root_access": True,
+                "enforce_read_only": True,
+                "prevent_anonymous_access": True,
+            }
+        )
+    }
     assert "no statement allows" in pol.mount_lockout_reason(deny_only)
 
 
 def test_anonymous_prevention_with_a_mount_grant_is_fine():
     statements = pol.preset_statements({"prevent_anonymous_access": True}) + pol.grant_statements(
-        [{"principal": "arn:aws:iam::123456789012:role/app", "actions": ["ClientMount"]}])
+        [{"principal": "arn:aws:iam::123456789012:role/app", "actions": ["ClientMount"]}]
+    )
     assert pol.mount_lockout_reason({"Statement": statements}) is None
     assert pol.mount_lockout_reason({"Statement": pol.preset_statements({"prevent_anonymous_access": True})})
 
 
-@pytest.mark.parametrize("statement, locked", [
-    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:*"}, False),
-    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:Client*"}, False),
-    ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientWrite"}, False),
-    ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientMount"}, True),
-    ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}, True),
-])
+@pytest.mark.parametrize(
+    "statement, locked",
+    [
+        ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:*"}, False),
+        ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:Client*"}, False),
+        ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientWrite"}, False),
+        ({"Effect": "Allow", "Principal": "*", "NotAction": "elasticfilesystem:ClientMount"}, True),
+        ({"Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientWrite"}, True),
+    ],
+)
 def test_mount_detection_understands_wildcards(statement, locked):
     assert bool(pol.mount_lockout_reason({"Statement": [statement]})) is locked
 
 
 def test_unconditional_deny_of_mount_to_everyone_is_a_lockout():
-    statements = [{"Effect": "Allow", "Principal": "*", "Action": "*"},
-                  {"Sid": "NoMount", "Effect": "Deny", "Principal": {"AWS": ["*"]}, "Action": "elasticfilesystem:ClientMount"}]
+    statements = [
+        {"Effect": "Allow", "Principal": "*", "Action": "*"},
+        {"Sid": "NoMount", "Effect": "Deny", "Principal": {"AWS": ["*"]}, "Action": "elasticfilesystem:ClientMount"},
+    ]
     assert "NoMount" in pol.mount_lockout_reason({"Statement": statements})
     statements[1]["Condition"] = {"Bool": {"aws:SecureTransport": "false"}}
     assert pol.mount_lockout_reason({"Statement": statements}) is None
@@ -396,8 +552,14 @@ def served_version(doc):
 
 
 def test_what_the_service_fills_in_is_no_change():
-    desired, dummy = pol.build_desired(None, {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}]},
-                                       pol.preset_statements({"enforce_in_transit_encryption": True}), True, False, FS_ID)
+    desired, dummy = pol.build_desired(
+        None,
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}]},
+        pol.preset_statements({"enforce_in_transit_encryption": True}),
+        True,
+        False,
+        FS_ID,
+    )
     served = served_version(desired)
     assert pol.policy_satisfied(served, desired, FS_ID)
     # Without the file system id the added Resource is a difference; with an Id asked for, so is the Id.
@@ -407,7 +569,10 @@ def test_what_the_service_fills_in_is_no_change():
 
 
 def test_resource_of_another_file_system_is_a_change():
-    desired = {"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}]}
+    desired = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "A", "Effect": "Allow", "Principal": "*", "Action": pol.ACTION_MOUNT}],
+    }
     other = json.loads(json.dumps(desired))
     other["Statement"][0]["Resource"] = OWN_ARN.replace(FS_ID, "fs-76543210")
     assert not pol.policy_satisfied(other, desired, FS_ID)

@@ -17,8 +17,16 @@ def prove(scenario, path="/mnt/efs", fs_id=FS_ID, region="us-east-1", root=HOSTS
     base = root / scenario
     mounts = pr.read_mountinfo(str(base / "proc"))
     states = pr.read_state_files(str(base / "efs"))
-    return pr.prove(fs_id, path, mounts, states, proc_root=str(base / "proc"), state_dir=str(base / "efs"),
-                    log_dir=str(base / "log"), region=region)
+    return pr.prove(
+        fs_id,
+        path,
+        mounts,
+        states,
+        proc_root=str(base / "proc"),
+        state_dir=str(base / "efs"),
+        log_dir=str(base / "log"),
+        region=region,
+    )
 
 
 def checks(proof):
@@ -31,11 +39,14 @@ def failed(proof):
 
 # ---------------------------------------------------------------- mountinfo
 
+
 def test_parse_mountinfo_fields_and_escapes():
-    text = ("22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
-            "41 22 8:2 /sub /mnt/efs\\040backup rw,relatime shared:30 master:2 - ext4 /dev/vda2 rw,errors=remount-ro\n"
-            "60 22 0:70 / /mnt/efs rw,relatime - nfs4 127.0.0.1:/ rw,vers=4.1,port=20529,addr=127.0.0.1\n"
-            "garbage line\n")
+    text = (
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+        "41 22 8:2 /sub /mnt/efs\\040backup rw,relatime shared:30 master:2 - ext4 /dev/vda2 rw,errors=remount-ro\n"
+        "60 22 0:70 / /mnt/efs rw,relatime - nfs4 127.0.0.1:/ rw,vers=4.1,port=20529,addr=127.0.0.1\n"
+        "garbage line\n"
+    )
     mounts = pr.parse_mountinfo(text)
     assert [m["mount_point"] for m in mounts] == ["/", "/mnt/efs backup", "/mnt/efs"]
     assert mounts[1]["root"] == "/sub" and mounts[1]["fstype"] == "ext4"
@@ -49,24 +60,31 @@ def test_mounts_at_ignores_lookalikes():
     assert [m["fstype"] for m in pr.mounts_at(mounts, "/mnt/efs backup")] == ["ext4"]
 
 
-@pytest.mark.parametrize("mount_point, expected", [
-    ("/mnt/efs", "fs-12345678.mnt.efs.20529"),
-    ("/mnt/efs/", "fs-12345678.mnt.efs.20529"),
-    ("/.efs", "fs-12345678.efs.20529"),
-    ("/mnt/.hidden", "fs-12345678.mnt..hidden.20529"),
-])
+@pytest.mark.parametrize(
+    "mount_point, expected",
+    [
+        ("/mnt/efs", "fs-12345678.mnt.efs.20529"),
+        ("/mnt/efs/", "fs-12345678.mnt.efs.20529"),
+        ("/.efs", "fs-12345678.efs.20529"),
+        ("/mnt/.hidden", "fs-12345678.mnt..hidden.20529"),
+    ],
+)
 def test_state_file_name_matches_the_helper(mount_point, expected):
     assert pr.state_file_name(FS_ID, mount_point, 20529) == expected
 
 
 # ---------------------------------------------------------------- TLS proven
 
-@pytest.mark.parametrize("scenario, relay, port, pid", [
-    ("v1_stunnel", "stunnel", 20049, 1234),
-    ("v2_stunnel", "stunnel", 20529, 435),
-    ("efs_proxy_tls", "efs-proxy", 20311, 777),
-    ("leftovers", "stunnel", 20529, 435),
-])
+
+@pytest.mark.parametrize(
+    "scenario, relay, port, pid",
+    [
+        ("v1_stunnel", "stunnel", 20049, 1234),
+        ("v2_stunnel", "stunnel", 20529, 435),
+        ("efs_proxy_tls", "efs-proxy", 20311, 777),
+        ("leftovers", "stunnel", 20529, 435),
+    ],
+)
 def test_tls_is_proven(scenario, relay, port, pid):
     proof = prove(scenario)
     assert failed(proof) == []
@@ -87,15 +105,19 @@ def test_region_given_must_match_check_host():
 
 # ---------------------------------------------------------------- not TLS
 
-@pytest.mark.parametrize("scenario, expected_failures", [
-    ("efs_proxy_plain", ["ca_file", "check_host", "relay_tls", "verify"]),
-    ("wrong_check_host", ["check_host"]),
-    ("verify_0", ["ca_file", "verify"]),
-    ("dead_pid", ["relay_alive"]),
-    ("pid_reused", ["relay_alive"]),
-    ("loopback_no_state", ["state_file"]),
-    ("plain_nfs", ["loopback_source", "relay_port"]),
-])
+
+@pytest.mark.parametrize(
+    "scenario, expected_failures",
+    [
+        ("efs_proxy_plain", ["ca_file", "check_host", "relay_tls", "verify"]),
+        ("wrong_check_host", ["check_host"]),
+        ("verify_0", ["ca_file", "verify"]),
+        ("dead_pid", ["relay_alive"]),
+        ("pid_reused", ["relay_alive"]),
+        ("loopback_no_state", ["state_file"]),
+        ("plain_nfs", ["loopback_source", "relay_port"]),
+    ],
+)
 def test_tls_is_not_proven(scenario, expected_failures):
     proof = prove(scenario)
     assert proof["mounted"] is True
@@ -107,7 +129,7 @@ def test_plain_nfs_log_line_is_only_supporting_evidence():
     proof = prove("plain_nfs")
     sup = proof["supporting_evidence"]
     assert sup["dns_name"] == "fs-12345678.efs.us-east-1.amazonaws.com"
-    assert sup["file"].endswith("mount.log.1")       # found in the rotated file
+    assert sup["file"].endswith("mount.log.1")  # found in the rotated file
     assert pr.supporting_matches(proof) is True
     assert proof["tls"] is False
 
@@ -116,7 +138,8 @@ def test_log_line_is_anchored_to_the_exact_path(tmp_path):
     (tmp_path / "mount.log").write_text(
         "x - INFO - Successfully mounted fs-1.efs.r.amazonaws.com at /mnt/efs\n"
         "x - INFO - Successfully mounted fs-2.efs.r.amazonaws.com at /mnt/efs/deeper\n"
-        "x - INFO - Successfully mounted fs-3.efs.r.amazonaws.com at /mnt/efs2\n")
+        "x - INFO - Successfully mounted fs-3.efs.r.amazonaws.com at /mnt/efs2\n"
+    )
     assert pr.find_log_line(str(tmp_path), "/mnt/efs")["dns_name"] == "fs-1.efs.r.amazonaws.com"
     assert pr.find_log_line(str(tmp_path), "/mnt/ef") is None
 
@@ -141,12 +164,13 @@ def test_other_file_system_on_the_port():
 
 # ---------------------------------------------------------------- NFSv4.1 client sharing
 
+
 def test_shared_client_follows_the_port_to_the_carrying_relay():
     proof = prove("shared_client", path="/mnt/b")
     assert proof["tls"] is True
     assert proof["shared_nfs_client"] is True
-    assert proof["state_file"] == "fs-12345678.mnt.a.20100"       # the relay that carries the traffic
-    assert proof["own_state_file"] == "fs-12345678.mnt.b.20200"   # matched by mount point, not port
+    assert proof["state_file"] == "fs-12345678.mnt.a.20100"  # the relay that carries the traffic
+    assert proof["own_state_file"] == "fs-12345678.mnt.b.20200"  # matched by mount point, not port
     assert proof["relay_pid"] == 501
 
 
@@ -187,16 +211,23 @@ def test_state_file_prefix_of_a_deeper_path_is_not_ours(tmp_path):
 
 # ---------------------------------------------------------------- relay parsing
 
-@pytest.mark.parametrize("cmd, expected", [
-    (["/usr/bin/stunnel", "/var/run/efs/c"], ("stunnel", True, "/var/run/efs/c")),
-    (["/usr/bin/stunnel5", "/var/run/efs/c"], ("stunnel", True, "/var/run/efs/c")),
-    (["/usr/bin/efs-proxy", "/var/run/efs/c", "--tls"], ("efs-proxy", True, "/var/run/efs/c")),
-    (["/usr/bin/efs-proxy", "/var/run/efs/c", "--no-direct-s3-read"], ("efs-proxy", False, "/var/run/efs/c")),
-    (["nsenter", "--net=/proc/1/ns/net", "/usr/bin/stunnel", "/var/run/efs/c"], ("stunnel", True, "/var/run/efs/c")),
-    (["/usr/bin/socat", "x"], (None, False, "x")),
-    ("stunnel", (None, False, None)),
-    ([], (None, False, None)),
-])
+
+@pytest.mark.parametrize(
+    "cmd, expected",
+    [
+        (["/usr/bin/stunnel", "/var/run/efs/c"], ("stunnel", True, "/var/run/efs/c")),
+        (["/usr/bin/stunnel5", "/var/run/efs/c"], ("stunnel", True, "/var/run/efs/c")),
+        (["/usr/bin/efs-proxy", "/var/run/efs/c", "--tls"], ("efs-proxy", True, "/var/run/efs/c")),
+        (["/usr/bin/efs-proxy", "/var/run/efs/c", "--no-direct-s3-read"], ("efs-proxy", False, "/var/run/efs/c")),
+        (
+            ["nsenter", "--net=/proc/1/ns/net", "/usr/bin/stunnel", "/var/run/efs/c"],
+            ("stunnel", True, "/var/run/efs/c"),
+        ),
+        (["/usr/bin/socat", "x"], (None, False, "x")),
+        ("stunnel", (None, False, None)),
+        ([], (None, False, None)),
+    ],
+)
 def test_relay_of(cmd, expected):
     assert pr.relay_of(cmd) == expected
 
@@ -223,6 +254,7 @@ def test_missing_tunnel_config(tmp_path):
 
 
 # ---------------------------------------------------------------- drift
+
 
 def test_drift_detects_access_point_and_iam_and_subpath():
     proof = prove("v2_stunnel")

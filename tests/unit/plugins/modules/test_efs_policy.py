@@ -21,16 +21,25 @@ def test_argument_spec_has_every_preset_as_tristate_bool():
 
 
 def test_presets_and_policy_combine():
-    fs_id, region, given, generated, manage = efs_policy.plan_inputs(params(
-        policy={"Statement": [{"Sid": "Mine", "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}]},
-        enforce_in_transit_encryption=True))
+    fs_id, region, given, generated, manage = efs_policy.plan_inputs(
+        params(
+            policy={
+                "Statement": [
+                    {"Sid": "Mine", "Effect": "Allow", "Principal": "*", "Action": "elasticfilesystem:ClientMount"}
+                ]
+            },
+            enforce_in_transit_encryption=True,
+        )
+    )
     assert (fs_id, region, manage) == ("fs-12345678", None, True)
     assert [s["Sid"] for s in given["Statement"]] == ["Mine"]
     assert {s["Sid"] for s in generated} == {pol.SID_ALLOW_VIA_MOUNT_TARGET, pol.SID_DENY_INSECURE_TRANSPORT}
 
 
 def test_policy_alone_does_not_manage_generated_statements():
-    dummy, dummy2, given, generated, manage = efs_policy.plan_inputs(params(policy='{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}'))
+    dummy, dummy2, given, generated, manage = efs_policy.plan_inputs(
+        params(policy='{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}')
+    )
     assert generated == [] and manage is False and given["Statement"]["Action"] == "*"
 
 
@@ -39,24 +48,38 @@ def test_empty_grants_manage_generated_statements():
 
 
 def test_arn_region_is_reported():
-    assert efs_policy.plan_inputs(params(
-        file_system_id="arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-12345678",
-        prevent_root_access=True))[:2] == ("fs-12345678", "eu-west-1")
+    assert efs_policy.plan_inputs(
+        params(
+            file_system_id="arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-12345678",
+            prevent_root_access=True,
+        )
+    )[:2] == ("fs-12345678", "eu-west-1")
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({}, "needs at least one of"),
-    ({"state": "absent", "policy": {"Statement": []}}, "cannot be combined with policy"),
-    ({"state": "absent", "enforce_in_transit_encryption": False}, "enforce_in_transit_encryption"),
-    ({"state": "absent", "purge_statements": True}, "purge_statements"),
-    ({"file_system_id": "fs-xyz", "prevent_root_access": True}, "malformed"),
-    ({"policy": "nope"}, "not valid JSON"),
-    ({"policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Sid": "x" * 20001}]}}, "20,000|20000"),
-    ({"grants": [{"principal": "someone", "actions": ["ClientMount"]}]}, "principal 'someone'"),
-    ({"prevent_root_access": True, "wait_timeout": -1}, "wait_timeout"),
-    ({"prevent_root_access": True, "policy": {"Statement": [{"Sid": "EfsTransitX", "Effect": "Allow", "Principal": "*", "Action": "*"}]}},
-     "reserved"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({}, "needs at least one of"),
+        ({"state": "absent", "policy": {"Statement": []}}, "cannot be combined with policy"),
+        ({"state": "absent", "enforce_in_transit_encryption": False}, "enforce_in_transit_encryption"),
+        ({"state": "absent", "purge_statements": True}, "purge_statements"),
+        ({"file_system_id": "fs-xyz", "prevent_root_access": True}, "malformed"),
+        ({"policy": "nope"}, "not valid JSON"),
+        (
+            {"policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Sid": "x" * 20001}]}},
+            "20,000|20000",
+        ),
+        ({"grants": [{"principal": "someone", "actions": ["ClientMount"]}]}, "principal 'someone'"),
+        ({"prevent_root_access": True, "wait_timeout": -1}, "wait_timeout"),
+        (
+            {
+                "prevent_root_access": True,
+                "policy": {"Statement": [{"Sid": "EfsTransitX", "Effect": "Allow", "Principal": "*", "Action": "*"}]},
+            },
+            "reserved",
+        ),
+    ],
+)
 def test_bad_inputs_fail_before_any_api_call(overrides, message):
     with pytest.raises(pol.PolicyError, match=message):
         efs_policy.plan_inputs(params(**overrides))

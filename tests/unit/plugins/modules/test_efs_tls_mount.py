@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 """efs_tls_mount end to end with fixture hosts: mountinfo, state files, relays and logs in a temp dir,
 run_command faked so `mount` and `umount` change that temp host the way the real ones would."""
+
 from __future__ import annotations
 
 import json
@@ -39,10 +40,15 @@ class Host(object):
         self.sbin.mkdir()
         self.mount_efs = self.sbin / "mount.efs"
         self.mount_efs.write_text('#!/usr/bin/env python3\nVERSION = "%s"\n' % version if version else "#!/bin/sh\n")
-        self.bins = {"mount.efs": str(self.mount_efs), "mount": "/bin/mount", "umount": "/bin/umount", "timeout": "/usr/bin/timeout",
-                     "efs-proxy": "/usr/bin/efs-proxy" if efs_proxy else None}
+        self.bins = {
+            "mount.efs": str(self.mount_efs),
+            "mount": "/bin/mount",
+            "umount": "/bin/umount",
+            "timeout": "/usr/bin/timeout",
+            "efs-proxy": "/usr/bin/efs-proxy" if efs_proxy else None,
+        }
         self.commands = []
-        self.mount_result = ("v2_stunnel", 0, "", "")   # scenario to become, rc, out, err
+        self.mount_result = ("v2_stunnel", 0, "", "")  # scenario to become, rc, out, err
         self.version_output = "/sbin/mount.efs Version: 3.2.0\n"
         self.created = []
         self.creates = False
@@ -81,15 +87,22 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
         monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
-        monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
-                            lambda self, name, required=False, opt_dirs=None: host.bins.get(name))
-        args = {"file_system_id": "fs-12345678", "path": "/mnt/efs", "fstab": str(host.fstab),
-                "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        monkeypatch.setattr(
+            basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
+        )
+        args = {
+            "file_system_id": "fs-12345678",
+            "path": "/mnt/efs",
+            "fstab": str(host.fstab),
+            "_ansible_check_mode": check_mode,
+            "_ansible_diff": diff,
+        }
         args.update(params)
         with patch_module_args(args):
             with pytest.raises(SystemExit):
                 mod.main()
         return json.loads(capsys.readouterr().out)
+
     return _run
 
 
@@ -99,12 +112,13 @@ def mount_cmds(host):
 
 # ---------------------------------------------------------------- idempotence
 
+
 def test_compliant_host_is_ok_without_running_anything(tmp_path, run):
     host = Host(tmp_path, "v2_stunnel", fstab=FOREIGN + b"\nfs-12345678:/\t/mnt/efs\tefs\tstunnel,tls,_netdev\n")
     before = host.fstab.read_bytes()
     res = run(host)
     assert res["changed"] is False and not res.get("failed")
-    assert host.commands == []                          # no helper call, not even --version
+    assert host.commands == []  # no helper call, not even --version
     assert res["proof"]["tls"] is True and res["proof"]["compliant"] is True
     assert res["proof"]["fstab_line"] == "fs-12345678:/\t/mnt/efs\tefs\tstunnel,tls,_netdev"
     assert host.fstab.read_bytes() == before
@@ -117,8 +131,10 @@ def test_version_is_asked_once_when_the_files_do_not_say(tmp_path, run):
     assert res["changed"] is False and res["helper_version"] == "3.2.0"
 
 
-DPKG = (b"Package: stunnel4\nStatus: install ok installed\nVersion: 3:5.68-2\n\n"
-        b"Package: amazon-efs-utils\nStatus: install ok installed\nArchitecture: all\nVersion: 3.2.0~standin1\n\n")
+DPKG = (
+    b"Package: stunnel4\nStatus: install ok installed\nVersion: 3:5.68-2\n\n"
+    b"Package: amazon-efs-utils\nStatus: install ok installed\nArchitecture: all\nVersion: 3.2.0~standin1\n\n"
+)
 
 
 def test_version_from_dpkg_status_avoids_running_the_helper(tmp_path, run):
@@ -146,21 +162,38 @@ def test_version_from_files_reads_v3_layout(tmp_path):
 
 
 def test_efs_proxy_installed_needs_no_version_and_no_stunnel_option(tmp_path, run):
-    host = Host(tmp_path, "efs_proxy_tls", version=None, efs_proxy=True, fstab=b"fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n")
+    host = Host(
+        tmp_path, "efs_proxy_tls", version=None, efs_proxy=True, fstab=b"fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+    )
     res = run(host)
     assert host.commands == [] and res["changed"] is False and res["expected_relay"] == "efs-proxy"
 
 
 # ---------------------------------------------------------------- mounting
 
+
 def test_mount_writes_fstab_mounts_and_proves(tmp_path, run):
     host = Host(tmp_path, "v2_stunnel", mounted=False)
     res = run(host, diff=True, region="us-east-1")
     assert not res.get("failed"), res
     assert res["changed"] and res["fstab_changed"] and res["mount_changed"]
-    assert mount_cmds(host) == [["/usr/bin/timeout", "--kill-after=10", "300", "/bin/mount", "-t", "efs", "-o",
-                                 "tls,region=us-east-1,stunnel", "fs-12345678:/", "/mnt/efs"]]
-    assert host.fstab.read_bytes() == FOREIGN + b"\nfs-12345678:/ /mnt/efs efs _netdev,tls,region=us-east-1,stunnel 0 0\n"
+    assert mount_cmds(host) == [
+        [
+            "/usr/bin/timeout",
+            "--kill-after=10",
+            "300",
+            "/bin/mount",
+            "-t",
+            "efs",
+            "-o",
+            "tls,region=us-east-1,stunnel",
+            "fs-12345678:/",
+            "/mnt/efs",
+        ]
+    ]
+    assert (
+        host.fstab.read_bytes() == FOREIGN + b"\nfs-12345678:/ /mnt/efs efs _netdev,tls,region=us-east-1,stunnel 0 0\n"
+    )
     assert res["proof"]["tls"] is True and res["proof"]["compliant"] is True
     assert res["diff"]["before"] == fs.decode(FOREIGN)
     assert res["actions"][0] == "write fstab line" and res["actions"][1].startswith("mount fs-12345678:/ at /mnt/efs")
@@ -171,7 +204,11 @@ def test_missing_mount_point_is_created_before_mounting(tmp_path, run):
     host = Host(tmp_path, "v2_stunnel", mounted=False)
     host.creates = True
     res = run(host)
-    assert res["actions"] == ["write fstab line", "create directory /mnt/efs", "mount fs-12345678:/ at /mnt/efs over TLS"]
+    assert res["actions"] == [
+        "write fstab line",
+        "create directory /mnt/efs",
+        "mount fs-12345678:/ at /mnt/efs over TLS",
+    ]
 
 
 def test_v1_helper_gets_no_stunnel_option(tmp_path, run):
@@ -238,6 +275,7 @@ def test_missing_helper_fails_before_touching_fstab(tmp_path, run):
 
 # ---------------------------------------------------------------- non-TLS mounts at the path
 
+
 @pytest.mark.parametrize("scenario", ["plain_nfs", "efs_proxy_plain", "loopback_no_state", "dead_pid"])
 def test_non_tls_mount_without_remediate_fails_touching_nothing(tmp_path, run, scenario):
     host = Host(tmp_path, scenario)
@@ -260,8 +298,11 @@ def test_remediate_in_check_mode_only_predicts(tmp_path, run):
     host = Host(tmp_path, "plain_nfs")
     res = run(host, remediate=True, check_mode=True)
     assert res["changed"] is True and host.commands == [] and host.fstab.read_bytes() == FOREIGN
-    assert res["actions"] == ["write fstab line", "unmount /mnt/efs (not a proven TLS mount)",
-                              "mount fs-12345678:/ at /mnt/efs over TLS"]
+    assert res["actions"] == [
+        "write fstab line",
+        "unmount /mnt/efs (not a proven TLS mount)",
+        "mount fs-12345678:/ at /mnt/efs over TLS",
+    ]
     assert res["proof"]["compliant"] is False
 
 
@@ -283,6 +324,7 @@ def test_non_nfs_mount_is_never_unmounted(tmp_path, run):
 
 # ---------------------------------------------------------------- check and diff mode
 
+
 def test_check_mode_predicts_without_writing_or_mounting(tmp_path, run):
     host = Host(tmp_path, "v2_stunnel", mounted=False)
     res = run(host, check_mode=True, diff=True)
@@ -296,9 +338,14 @@ def test_present_only_writes_fstab(tmp_path, run):
     host = Host(tmp_path, "v2_stunnel", mounted=False, fstab=b"")
     res = run(host, state="present", boot=False, nofail=True, iam=True, aws_profile="app", options="noac,actimeo=30")
     assert host.commands == []
-    assert host.fstab.read_bytes() == b"fs-12345678:/ /mnt/efs efs _netdev,tls,iam,awsprofile=app,stunnel,noauto,nofail,noac,actimeo=30 0 0\n"
+    assert (
+        host.fstab.read_bytes()
+        == b"fs-12345678:/ /mnt/efs efs _netdev,tls,iam,awsprofile=app,stunnel,noauto,nofail,noac,actimeo=30 0 0\n"
+    )
     assert res["proof"]["compliant"] is True and res["mount_changed"] is False
-    again = run(host, state="present", boot=False, nofail=True, iam=True, aws_profile="app", options=["actimeo=30", "noac"])
+    again = run(
+        host, state="present", boot=False, nofail=True, iam=True, aws_profile="app", options=["actimeo=30", "noac"]
+    )
     assert again["changed"] is False
 
 
@@ -309,6 +356,7 @@ def test_backup(tmp_path, run):
 
 
 # ---------------------------------------------------------------- audit, unmount, absent
+
 
 def test_audit_reports_without_failing_or_changing(tmp_path, run):
     host = Host(tmp_path, "verify_0", fstab=b"")
@@ -326,7 +374,9 @@ def test_audit_without_helper_reports_instead_of_failing(tmp_path, run):
     res = run(host, state="audited")
     assert not res.get("failed") and res["proof"]["tls"] is True
     assert res["proof"]["compliant"] is False
-    assert res["proof"]["reasons"][0].startswith("fstab: cannot tell the expected line: amazon-efs-utils is not installed")
+    assert res["proof"]["reasons"][0].startswith(
+        "fstab: cannot tell the expected line: amazon-efs-utils is not installed"
+    )
     failed = run(host, state="present")
     assert failed["failed"] and "helper_version" in failed["msg"] and host.fstab.read_bytes() == OUR_LINE
     ok = run(host, state="present", helper_version="3.2.0")
@@ -362,20 +412,24 @@ def test_unmounted_keeps_fstab_and_uses_lazy_when_asked(tmp_path, run):
 
 # ---------------------------------------------------------------- bad input
 
-@pytest.mark.parametrize("params, message", [
-    ({"path": "/mnt/efs\nfs-1 / ext4"}, "newline"),
-    ({"path": "/mnt/my efs"}, "space"),
-    ({"subpath": "/a,b"}, "comma"),
-    ({"aws_profile": "x y", "iam": True}, "space"),
-    ({"aws_profile": "app"}, "iam=true"),
-    ({"region": "us-east-1#"}, "'#'"),
-    ({"access_point": "fsap-123"}, "17"),
-    ({"options": ["verify=0"]}, "verify=2"),
-    ({"options": "notls"}, "turns TLS off"),
-    ({"options": "noac,,ro"}, "empty item"),
-    ({"file_system_id": "fs-12345678\n"}, "newline"),
-    ({"mount_timeout": -1}, "mount_timeout"),
-])
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"path": "/mnt/efs\nfs-1 / ext4"}, "newline"),
+        ({"path": "/mnt/my efs"}, "space"),
+        ({"subpath": "/a,b"}, "comma"),
+        ({"aws_profile": "x y", "iam": True}, "space"),
+        ({"aws_profile": "app"}, "iam=true"),
+        ({"region": "us-east-1#"}, "'#'"),
+        ({"access_point": "fsap-123"}, "17"),
+        ({"options": ["verify=0"]}, "verify=2"),
+        ({"options": "notls"}, "turns TLS off"),
+        ({"options": "noac,,ro"}, "empty item"),
+        ({"file_system_id": "fs-12345678\n"}, "newline"),
+        ({"mount_timeout": -1}, "mount_timeout"),
+    ],
+)
 def test_bad_input_never_reaches_fstab(tmp_path, run, params, message):
     host = Host(tmp_path, "v2_stunnel", mounted=False)
     res = run(host, **params)
