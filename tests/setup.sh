@@ -2,7 +2,7 @@
 # Installs what the tests and the sandbox need: Debian packages (when root) and the Python venv.
 set -euo pipefail
 . "$(dirname "$0")/lib/env.sh"
-DEBS=(qemu-system-x86 qemu-utils debootstrap openssh-client openssl e2fsprogs dpkg-dev git rsync)
+DEBS=(qemu-system-x86 qemu-utils debootstrap openssh-client openssl e2fsprogs dpkg-dev git rsync apt-utils gnupg)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
