@@ -15,7 +15,12 @@ from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts impo
 MANAGERS = ("apt", "dnf", "dnf5", "yum", "zypper")
 # Where each package manager reads repository definitions and trusted keys.
 LAYOUT = {
-    "apt": {"repo_dir": "/etc/apt/sources.list.d", "repo_ext": ".sources", "key_dir": "/etc/apt/keyrings", "key_ext": ".gpg"},
+    "apt": {
+        "repo_dir": "/etc/apt/sources.list.d",
+        "repo_ext": ".sources",
+        "key_dir": "/etc/apt/keyrings",
+        "key_ext": ".gpg",
+    },
     "rpm": {"repo_dir": "/etc/yum.repos.d", "repo_ext": ".repo", "key_dir": "/etc/pki/rpm-gpg", "key_ext": ""},
     "zypper": {"repo_dir": "/etc/zypp/repos.d", "repo_ext": ".repo", "key_dir": "/etc/pki/rpm-gpg", "key_ext": ""},
 }

@@ -188,7 +188,9 @@ def _list_apt(module, tmp, key_bin, p):
         os.makedirs(d)
     opts = _apt_opts(sources, lists, cache) + ["-o", "Dir::State::status=/dev/null"]
     _run(module, [module.get_bin_path("apt-get", True), "-q", "update"] + opts, "apt-get update (probe)")
-    out = _run(module, [module.get_bin_path("apt-cache", True), "madison", p["package"]] + opts, "apt-cache madison (probe)")
+    out = _run(
+        module, [module.get_bin_path("apt-cache", True), "madison", p["package"]] + opts, "apt-cache madison (probe)"
+    )
     return repo.parse_madison(out, p["package"])
 
 
@@ -329,7 +331,11 @@ def main():
         # Refresh this repository's index only, when apt does not know the chosen version yet.
         policy = module.run_command(["apt-cache", "madison", p["package"]])[1]
         if changed or not re.search(r"\|\s*%s\s*\|" % re.escape(version), policy):
-            _run(module, [module.get_bin_path("apt-get", True), "-q", "update"] + _apt_opts(repo_file, None, None), "apt-get update")
+            _run(
+                module,
+                [module.get_bin_path("apt-get", True), "-q", "update"] + _apt_opts(repo_file, None, None),
+                "apt-get update",
+            )
 
     sep = {"apt": "=", "zypper": "="}.get(fam, "-")
     module.exit_json(

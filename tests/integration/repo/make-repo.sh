@@ -47,4 +47,5 @@ apt-ftparchive -o APT::FTPArchive::Release::Suite=stable -o APT::FTPArchive::Rel
 gpg --batch --quiet --yes --local-user "$fpr" --clearsign -o dists/stable/InRelease dists/stable/Release
 gpg --batch --quiet --yes --local-user "$fpr" --armor --detach-sign -o dists/stable/Release.gpg dists/stable/Release
 awk '/^Version:/{print $2}' dists/stable/main/binary-all/Packages | sort -V > "$out/versions"
+sha256sum < key.gpg | cut -d" " -f1 > "$out/key.sha256"
 echo "$out"
