@@ -364,6 +364,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 PROC_ROOT = _proof.PROC_ROOT
 STATE_DIR = _proof.STATE_DIR
 LOG_DIR = _proof.LOG_DIR
+FS_ROOT = "/"
 DPKG_STATUS = "/var/lib/dpkg/status"
 BIN_DIRS = ["/sbin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
 MAX_UNMOUNTS = 8
@@ -607,7 +608,15 @@ def read_facts(d, region):
     mounts = _proof.read_mountinfo(PROC_ROOT)
     states = _proof.read_state_files(STATE_DIR)
     return _proof.prove(
-        d["fs_id"], d["path"], mounts, states, proc_root=PROC_ROOT, state_dir=STATE_DIR, log_dir=LOG_DIR, region=region
+        d["fs_id"],
+        d["path"],
+        mounts,
+        states,
+        proc_root=PROC_ROOT,
+        state_dir=STATE_DIR,
+        log_dir=LOG_DIR,
+        region=region,
+        fs_root=FS_ROOT,
     )
 
 
