@@ -17,7 +17,7 @@ def test_parse_madison_keeps_only_the_package():
 
 
 @pytest.mark.parametrize(
-    "a,b,want",
+    "older,newer,want",
     [
         ("3.2.0", "3.2.0", 0),
         ("3.2.0~standin1", "3.2.0", -1),
@@ -29,9 +29,10 @@ def test_parse_madison_keeps_only_the_package():
         ("2.4.0-1", "2.4.0-1", 0),
     ],
 )
-def test_compare_versions(a, b, want):
-    assert repo.compare_versions(a, b) == want
-    assert repo.compare_versions(b, a) == -want
+def test_compare_versions(older, newer, want):
+    assert repo.compare_versions(older, newer) == want
+    swapped = (newer, older)
+    assert repo.compare_versions(*swapped) == -want
 
 
 def test_select_version_pin_latest_and_missing():
