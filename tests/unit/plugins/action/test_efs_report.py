@@ -59,6 +59,7 @@ def run(act, args, hostvars, play_hosts, check_mode=False):
 
 def test_writes_every_rendering_and_returns_stats(act, tmp_path):
     out = run(
+        act,
         {"dest": str(tmp_path)},
         {"web1": {"efs_client_compliance": RECORD}, "db1": {}},
         ["web1", "db1"],
@@ -85,7 +86,10 @@ def test_second_batch_of_the_same_run_merges(act, tmp_path):
     fs = out["report"]["file_systems"][0]
     assert fs["hosts_tls"] == ["web2"] and fs["hosts_without_tls"] == ["web1"]
     out = run(
-        {"dest": str(tmp_path), "hosts": ["web2"], "merge": False}, {"web2": {"efs_client_compliance": GOOD}}, ["web2"]
+        act,
+        {"dest": str(tmp_path), "hosts": ["web2"], "merge": False},
+        {"web2": {"efs_client_compliance": GOOD}},
+        ["web2"],
     )
     assert [h["host"] for h in out["report"]["hosts"]] == ["web2"] and out["compliant"] is True
 
