@@ -58,12 +58,17 @@ def classify_source(host):
     return {"kind": "other", "fs_id": None, "region": None}
 
 
+def top_mounts(mounts):
+    """{mount point: the mount on top of its stack}, in mount table order."""
+    here = {}
+    for entry in mounts:
+        here.setdefault(_fstab.normalize_mount_point(entry["mount_point"]), []).append(entry)
+    return {path: _proof.stack_top(stack) for path, stack in here.items()}
+
+
 def live_nfs_mounts(mounts):
     """The top mount of each mount point, NFS ones only, in mount table order."""
-    top = {}
-    for entry in mounts:
-        top[_fstab.normalize_mount_point(entry["mount_point"])] = entry
-    return [e for p, e in top.items() if e["fstype"] in _proof.NFS_TYPES]
+    return [e for e in top_mounts(mounts).values() if e["fstype"] in _proof.NFS_TYPES]
 
 
 def _port(entry):
@@ -141,13 +146,15 @@ def _blank(path, declared):
 _PROOF_FIELDS = ("relay", "relay_pid", "port", "check_host", "ca_file", "connect", "shared_nfs_client", "evidence")
 
 
-def classify(entry, state_files, fstab_entries, facts, declared=None):
+def classify(entry, state_files, fstab_entries, facts, declared=None, all_mounts=None):
     """One live NFS mount -> a record with kind efs_tls, efs_plain or not_efs and the findings behind it.
 
-    `facts` = dict(proc_root, state_dir, log_dir): where prove() reads relay processes and configs.
+    `facts` = dict(proc_root, state_dir, log_dir, fs_root, probe): where and how prove() reads relay
+    processes, configs and the path itself; `all_mounts` is the whole mount table (prove() walks it).
     `declared` (a mount spec) supplies the expected file system and region.
     """
     path = entry["mount_point"]
+    all_mounts = all_mounts if all_mounts is not None else [entry]
     rec = _blank(path, declared)
     rec.update(mounted=True, source=entry["source"], fstype=entry["fstype"], port=_port(entry))
     host, _export = split_source(entry["source"])
@@ -174,12 +181,14 @@ def classify(entry, state_files, fstab_entries, facts, declared=None):
         proof = _proof.prove(
             fs_id,
             path,
-            [entry],
+            all_mounts,
             state_files,
             proc_root=facts["proc_root"],
             state_dir=facts["state_dir"],
             log_dir=None,
             region=region,
+            fs_root=facts.get("fs_root", "/"),
+            probe=facts.get("probe"),
         )
         for key in _PROOF_FIELDS:
             rec[key] = proof[key]
@@ -298,13 +307,11 @@ def audit_mounts(mounts, state_files, fstab_text, declared, undeclared="fail", f
     entries = _fstab.parse(fstab_text or "")
     records = []
     seen = set()
-    top = {}
-    for entry in mounts:
-        top[_fstab.normalize_mount_point(entry["mount_point"])] = entry
+    top = top_mounts(mounts)
     for entry in live_nfs_mounts(mounts):
         path = _fstab.normalize_mount_point(entry["mount_point"])
         spec = declared.get(path)
-        rec = classify(entry, state_files, entries, facts, spec)
+        rec = classify(entry, state_files, entries, facts, spec, mounts)
         records.append(judge(rec, spec, _fstab_entry(entries, path), undeclared))
         seen.add(path)
     for path, spec in declared.items():

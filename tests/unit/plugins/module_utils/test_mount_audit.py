@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit as ma
@@ -12,12 +10,11 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof as p
 from ansible_collections.aws_efs.transit.plugins.module_utils import _tls_settings as ts
 from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import parse_ini
 
-HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "hosts"
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import HOSTS, fixture_facts
 
 
 def audit(scenario, declared=(), undeclared="fail", fstab=None):
-    base = HOSTS / scenario
-    facts = {"proc_root": str(base / "proc"), "state_dir": str(base / "efs"), "log_dir": str(base / "log")}
+    base, facts = fixture_facts(scenario)
     if fstab is None:
         fstab = (base / "fstab").read_text() if (base / "fstab").exists() else ""
     return ma.audit_mounts(

@@ -4,24 +4,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aws_efs.transit.plugins.modules import efs_client_audit as mod
 
-HOST = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "hosts" / "audit_mixed"
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import fixture_facts
+
+HOST, FACTS = fixture_facts("audit_mixed")
 
 
 @pytest.fixture
 def run(monkeypatch, capsys):
-    monkeypatch.setattr(
-        mod,
-        "FACTS",
-        {"proc_root": str(HOST / "proc"), "state_dir": str(HOST / "efs"), "log_dir": str(HOST / "log")},
-    )
+    monkeypatch.setattr(mod, "FACTS", FACTS)
 
     def _run(**params):
         params.setdefault("fstab", str(HOST / "fstab"))

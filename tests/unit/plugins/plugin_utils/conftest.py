@@ -12,8 +12,8 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof as p
 from ansible_collections.aws_efs.transit.plugins.module_utils import _tls_settings as ts
 from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import parse_ini
 from ansible_collections.aws_efs.transit.plugins.plugin_utils._host_record import audit_host_record
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import fixture_facts
 
-HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "hosts"
 SCHEMA = Path(__file__).resolve().parents[4] / "roles" / "efs_client" / "files" / "efs-transit-report.schema.json"
 
 INFO = {
@@ -28,8 +28,7 @@ INFO = {
 
 
 def audit_result(scenario, declared=(), undeclared="fail", fstab=None):
-    base = HOSTS / scenario
-    facts = {"proc_root": str(base / "proc"), "state_dir": str(base / "efs"), "log_dir": str(base / "log")}
+    base, facts = fixture_facts(scenario)
     if fstab is None:
         fstab = (base / "fstab").read_text() if (base / "fstab").exists() else ""
     records = ma.audit_mounts(
