@@ -17,7 +17,7 @@ description:
     mount it has, declared or not) to the policy verdict of each file system, and decides whether the fleet is
     compliant; hosts, mounts and policies must all be.
   - The JSON document follows the JSON Schema C(roles/efs_client/files/efs-transit-report.schema.json) shipped in the
-    collection (RV(report.schema_version)).
+    collection (C(schema_version) in RV(report)).
   - Writes C(<name>.json), C(<name>.md), C(<name>.junit.xml) (a testcase per host, mount and file system) and
     C(<name>.svg) (per file system, hosts over TLS against hosts without, and the policy verdict) into O(dest).
   - When O(dest) already holds a report of the same C(ansible-playbook) run (serial batches, strategy free), hosts
