@@ -220,9 +220,22 @@ proof:
       description: Whether the path is a mount point.
       type: bool
     fstype:
-      description: File system type of the top mount at the path.
+      description: File system type of the mount the path reaches (the top of the stack in the mount tree).
       type: str
       sample: nfs4
+    mount_id:
+      description: Mount id (mountinfo) of that mount.
+      type: str
+      sample: "60"
+    device:
+      description: Its device as major:minor; C(stat) of the path must give the same.
+      type: str
+      sample: "0:70"
+    responding:
+      description:
+        - Whether the mount answered C(statvfs) and a directory read within the probe's timeout (10 s), asked
+          in a child process that is killed otherwise. Null when the mount was not probed.
+      type: bool
     source:
       description: Mount source from mountinfo.
       type: str
@@ -364,6 +377,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 PROC_ROOT = _proof.PROC_ROOT
 STATE_DIR = _helper.STATE_DIR
 LOG_DIR = _helper.LOG_DIR
+FS_ROOT = "/"
 DPKG_STATUS = _helper.DPKG_STATUS
 CONFIG_FILE = _helper.CONFIG_FILE
 OS_RELEASE = _helper.OS_RELEASE
@@ -448,6 +462,7 @@ def prove(spec):
         state_dir=STATE_DIR,
         log_dir=LOG_DIR,
         region=spec.region,
+        fs_root=FS_ROOT,
     )
 
 
