@@ -60,9 +60,13 @@ options:
   access_point:
     description: EFS access point id (C(fsap-) followed by 17 lowercase hex digits), the helper's C(accesspoint) option.
     type: str
-  aws_profile:
-    description: Named AWS profile for IAM authorization (C(awsprofile)); requires O(iam=true).
+  efs_utils_aws_profile:
+    description:
+      - Named AWS profile efs-utils uses for IAM authorization (the helper's C(awsprofile)); requires O(iam=true).
+      - Not the AWS profile of the Ansible controller (amazon.aws's C(profile), whose alias is C(aws_profile)).
+      - The alias O(aws_profile) is deprecated and will be removed in 2.0.0.
     type: str
+    aliases: [aws_profile]
   region:
     description:
       - Region of the file system (the helper's C(region) option, amazon-efs-utils 2.1 or later).
@@ -174,7 +178,7 @@ EXAMPLES = r"""
     path: /srv/app/data
     access_point: fsap-0123456789abcdef0
     iam: true
-    aws_profile: efs-app
+    efs_utils_aws_profile: efs-app
     options: [noac]
 
 - name: Move a plain NFS mount of the path onto TLS

@@ -14,7 +14,6 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
-from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab as fs
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_apply
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 from ansible_collections.aws_efs.transit.plugins.modules import efs_tls_mount as mod
