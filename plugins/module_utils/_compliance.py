@@ -88,7 +88,9 @@ def host_compliant(problems, mounts):
     return not problems and all(m.get("compliant") for m in mounts)
 
 
-def host_record(info, mounts, host, pinned=None, install_method=None, check_mode=False, audit=False, watchdog=None):
+def host_record(
+    info, mounts, host, pinned=None, install_method=None, check_mode=False, audit=False, watchdog=None, repository=None
+):
     """The report record of one host from efs_client_info's result and its mount records."""
     efs_utils = info.get("efs_utils") or {}
     watchdog = dict(watchdog or {})
@@ -103,6 +105,7 @@ def host_record(info, mounts, host, pinned=None, install_method=None, check_mode
             "pinned": pinned,
             "version_ok": efs_utils.get("version_ok"),
             "install_method": install_method,
+            "repository": repository,
             "mount_helper": efs_utils.get("mount_helper"),
         },
         "relay": info.get("relay"),
