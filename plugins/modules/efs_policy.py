@@ -246,64 +246,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_api as api
 from ansible_collections.aws_efs.transit.plugins.module_utils import _policy as pol
-
-_WRITE_OPTIONS = ("policy", "grants") + pol.PRESETS
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_eval as ev
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_task as task
 
 
 def argument_spec():
-    spec = dict(
-        file_system_id=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        policy=dict(type="raw"),
-        grants=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                principal=dict(type="str", required=True),
-                actions=dict(type="list", elements="str", required=True),
-            ),
-        ),
-        purge_statements=dict(type="bool", default=False),
-        allow_mount_lockout=dict(type="bool", default=False),
+    spec = task.policy_spec()
+    spec.update(
         bypass_policy_lockout_safety_check=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
     )
-    for name in pol.PRESETS:
-        spec[name] = dict(type="bool")
     return spec
-
-
-def plan_inputs(params):
-    """Validate everything that needs no API call. Returns (fs id, arn region, given policy, generated, manage_generated)."""
-    fs_id, arn_region = pol.parse_file_system_id(params["file_system_id"])
-    given = None
-    generated = []
-    manage_generated = False
-    if params["state"] == "absent":
-        conflicting = [name for name in _WRITE_OPTIONS if params.get(name) is not None]
-        if params.get("purge_statements"):
-            conflicting.append("purge_statements")
-        if params.get("allow_mount_lockout"):
-            conflicting.append("allow_mount_lockout")
-        if conflicting:
-            raise pol.PolicyError(
-                f"state=absent deletes the whole policy and cannot be combined with {', '.join(conflicting)}; "
-                "to remove some statements use state=present with purge_statements"
-            )
-        return fs_id, arn_region, None, [], False
-    if all(params.get(name) is None for name in _WRITE_OPTIONS):
-        raise pol.PolicyError(f"state=present needs at least one of {', '.join(_WRITE_OPTIONS)}")
-    if params.get("wait_timeout") is not None and params["wait_timeout"] < 0:
-        raise pol.PolicyError("wait_timeout must not be negative")
-    if params.get("policy") is not None:
-        given = pol.load_policy(params["policy"])
-        pol.check_size(given)
-    manage_generated = params.get("grants") is not None or any(params.get(name) is not None for name in pol.PRESETS)
-    generated = pol.preset_statements(params) + pol.grant_statements(params.get("grants"))
-    # Conflicts between the given policy and the generated statements need no current policy.
-    pol.build_desired(None, given, generated, manage_generated, True)
-    return fs_id, arn_region, given, generated, manage_generated
 
 
 def main():
@@ -311,13 +265,14 @@ def main():
     params = module.params
 
     try:
-        fs_id, arn_region, given, generated, manage_generated = plan_inputs(params)
+        fs_id, arn_region, given, options, grants = task.plan_inputs(params)
     except pol.PolicyError as e:
         module.fail_json(msg=str(e))
     if arn_region and module.region and arn_region != module.region:
         module.fail_json(
             msg=f"file_system_id is an ARN in region {arn_region} but the connection uses region {module.region}"
         )
+    region = arn_region or module.region
 
     client = api.efs_client(module)
     result = dict(changed=False, file_system_id=fs_id)
@@ -334,22 +289,14 @@ def main():
     except api.EfsApiError as e:
         fail_api(e)
     result["previous_policy"] = current or {}
+    result["policy"] = current or {}
+    result["verdict"] = ev.evaluate(current, fs_id=fs_id, region=region)
 
     if params["state"] == "absent":
         desired = None
     else:
         try:
-            desired, kept = pol.build_desired(
-                current, given, generated, manage_generated, params["purge_statements"], fs_id
-            )
-            if not pol.statements_of(desired):
-                raise pol.PolicyError("the resulting policy has no statements; use state=absent to remove the policy")
-            pol.check_size(desired)
-            reason = pol.mount_lockout_reason(desired)
-            if reason and not params["allow_mount_lockout"]:
-                raise pol.PolicyError(
-                    f"refusing a policy under which no client could mount: {reason}; set allow_mount_lockout=true if that is intended"
-                )
+            desired, kept = task.plan_policy(current, given, options, grants, params, fs_id, region)
         except pol.PolicyError as e:
             module.fail_json(msg=str(e), **result)
         result["kept_statements"] = [s.get("Sid") for s in kept]
@@ -357,6 +304,7 @@ def main():
     changed = not pol.policy_satisfied(current, desired, fs_id)
     result["changed"] = changed
     result["policy"] = (desired if changed else current) or {}
+    result["verdict"] = ev.evaluate(result["policy"], fs_id=fs_id, region=region)
     if module._diff:
         result["diff"] = dict(before=pol.pretty(current), after=pol.pretty(desired if changed else current))
     if not changed or module.check_mode:
@@ -369,13 +317,14 @@ def main():
             api.put_policy(client, fs_id, pol.serialise(desired), params["bypass_policy_lockout_safety_check"])
     except api.EfsApiError as e:
         # A refused write changed nothing: report the policy that is still in place.
-        fail_api(e, changed=False, policy=current or {})
+        fail_api(e, changed=False, policy=current or {}, verdict=ev.evaluate(current, fs_id=fs_id, region=region))
     try:
         if params["wait"]:
             final, dummy = api.wait_for_policy(
                 client, fs_id, lambda p: pol.policy_satisfied(p, desired, fs_id), params["wait_timeout"]
             )
             result["policy"] = final or {}
+            result["verdict"] = ev.evaluate(final, fs_id=fs_id, region=region)
     except api.EfsApiError as e:
         fail_api(e)
     except api.WaitTimeout as e:
