@@ -465,8 +465,11 @@ def build_desired(current, given, options, grants, purge, fs_id=None):
     doc = {"Version": DEFAULT_VERSION}
     if given and "Version" in given:
         doc["Version"] = given["Version"]
-    elif not purge and current and current.get("Version"):
-        doc["Version"] = current["Version"]
+    elif not purge and current:
+        # The current policy's Version, even none (which means 2008-10-17): the task did not ask to change it.
+        doc.pop("Version")
+        if current.get("Version"):
+            doc["Version"] = current["Version"]
     if given and "Id" in given:
         doc["Id"] = given["Id"]
     elif not purge and current and current.get("Id"):

@@ -37,6 +37,14 @@ KEY_AP = "elasticfilesystem:accesspointarn"
 KEY_IP = "aws:sourceip"
 KNOWN_KEYS = (KEY_TLS, KEY_VIA_MT, KEY_AP, KEY_IP)
 
+VERDICT_KEYS = (
+    "enforces_tls",
+    "clients_can_mount",
+    "root_access_without_tls",
+    "mount_without_tls",
+    "anonymous_can_mount",
+)
+
 # The source address of requests when the policy has no address conditions.
 _DEFAULT_IP = ipaddress.ip_address("192.0.2.10")
 # More request kinds than this and the verdict is "unknown" rather than a long computation.
