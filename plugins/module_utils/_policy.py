@@ -452,11 +452,14 @@ def build_desired(current, given, options, grants, purge, fs_id=None):
         sids[sid] = True
     wanted_canon = [canonical_statement(s, fs_id) for s in wanted]
     statements = []
-    preset_positions = {p[0] for p in presets}
+    originals = {p[0]: p[1] for p in presets}
     for position, st in enumerate(body):
         if st is None:
             continue
-        if position not in preset_positions:
+        if position in originals:
+            if st == originals[position]:
+                kept.append(copy.deepcopy(st))  # a preset statement carried over unchanged
+        else:
             if canonical_statement(st, fs_id) in wanted_canon:
                 continue
             kept.append(copy.deepcopy(st))

@@ -573,9 +573,23 @@ def evaluate(policy, fs_id=None, fs_arn=None, region=None):
         )
     if mount is False:
         denies = sorted({s for r, d in decisions if r.action == ACTION_MOUNT for s in d.statements})
+        allows = sorted(
+            {
+                label(st, i)
+                for r, d in decisions
+                if r.action == ACTION_MOUNT
+                for i, st in enumerate(statements, 1)
+                if st.get("Effect") == "Allow" and statement_applies(st, r, fs)[0]
+            }
+        )
         reasons.append(
-            "no client can mount, with or without TLS (conditions included)"
-            + (f": denied by statement {', '.join(denies)}" if denies else ": no statement allows ClientMount")
+            "no client can mount, with or without TLS (conditions included): "
+            + (
+                f"statement {', '.join(allows)} allows {ACTION_MOUNT} but statement {', '.join(denies)} denies it"
+                if allows
+                else f"no statement allows {ACTION_MOUNT}"
+                + (f" and statement {', '.join(denies)} denies it" if denies else "")
+            )
         )
     elif mount is None and not mount_allowed:
         r, d = mount_unknown[0]

@@ -25,7 +25,7 @@ else
   failed+=("emulator self-test")
 fi
 
-if [ $# -gt 0 ]; then playbooks=("$@"); else playbooks=(basic presets merge errors resilience); fi
+if [ $# -gt 0 ]; then playbooks=("$@"); else playbooks=(basic presets merge errors resilience verdicts); fi
 for name in "${playbooks[@]}"; do
   book="tests/integration/policy/${name%.yml}.yml"
   out="$LOGDIR/${name%.yml}.log"

@@ -417,7 +417,8 @@ def test_given_policy_manages_its_sids_only():
     assert statement_sids(desired) == ["Backup", pol.SID_DENY_INSECURE_TRANSPORT, "VisualEditior0"]
     assert by_sid(desired["Statement"])["VisualEditior0"]["Effect"] == "Allow"
     assert desired["Id"] == "ExamplePolicy01"
-    assert kept == [FOREIGN]
+    # kept: every current statement carried over unchanged.
+    assert [k["Sid"] for k in kept] == ["Backup", pol.SID_DENY_INSECURE_TRANSPORT]
 
 
 def test_only_an_explicit_false_removes_a_preset():
@@ -499,7 +500,7 @@ TERRAFORM = {
 def test_console_and_terraform_policies_are_the_preset(made_by):
     desired, kept = pol.build_desired(made_by, None, EITE, None, purge=False, fs_id="fs-01234567")
     assert desired["Statement"] == made_by["Statement"]
-    assert kept == []
+    assert kept == made_by["Statement"]
     assert pol.policy_satisfied(made_by, desired, "fs-01234567")
 
 
