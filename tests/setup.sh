@@ -2,7 +2,11 @@
 # Installs what the tests and the sandbox need: Debian packages (when root) and the Python venv.
 set -euo pipefail
 . "$(dirname "$0")/lib/env.sh"
-DEBS=(qemu-system-x86 qemu-utils debootstrap openssh-client openssl e2fsprogs dpkg-dev git rsync)
+# Every Debian package a tier, a unit test or the sandbox calls on the controller (checked in a
+# fresh debootstrap chroot: docs/DEVELOPMENT.md). stunnel4 + openssl: the stand-in's relay tests and
+# role-static's efs_client_info on the controller; python3-venv: the venv below.
+DEBS=(python3 python3-venv qemu-system-x86 qemu-utils debootstrap openssh-client openssl stunnel4
+  e2fsprogs dpkg-dev git rsync make)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -283,6 +283,8 @@ write_outputs() {
     echo "efs_policy_file_systems:"
     while read -r _g fs; do echo "  - file_system_id: $fs"; done < "$SB_STATE/filesystems"
     echo "efs_client_install_method: file"
+    # The stand-in has efs-proxy now; until the tiers check both modes, the sandbox stays in stunnel mode.
+    echo "efs_client_relay: stunnel"
     if [ -n "$pkg" ]; then
       echo "efs_client_package_file: $pkg"
     else

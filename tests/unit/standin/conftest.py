@@ -16,6 +16,20 @@ sys.path.insert(0, os.path.abspath(SRC))
 
 from efs_standin import common  # noqa: E402  pylint: disable=wrong-import-position
 
+# Tools tests/setup.sh installs, with the Debian package that carries each: a missing one is a
+# broken setup, so the test fails naming the package instead of skipping.
+TOOL_PACKAGES = {"stunnel": "stunnel4", "openssl": "openssl"}
+
+
+@pytest.fixture
+def real_tools():
+    """stunnel and openssl on PATH (a failure names the package), and root (SO_BINDTODEVICE)."""
+    missing = sorted({pkg for tool, pkg in TOOL_PACKAGES.items() if not shutil.which(tool)})
+    if missing:
+        pytest.fail("missing Debian package(s) %s: run tests/setup.sh as root" % ", ".join(missing))
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the relay binds with SO_BINDTODEVICE (run the unit tier as root)")
+
 
 @pytest.fixture
 def shipped_config():

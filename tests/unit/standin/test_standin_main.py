@@ -131,10 +131,7 @@ def test_already_mounted_exits_0_without_mounting(helper, capsys, monkeypatch):
     assert not helper["calls"]
 
 
-needs_tools = pytest.mark.skipif(
-    not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
-    reason="needs stunnel, openssl and root",
-)
+needs_tools = pytest.mark.usefixtures("real_tools")
 
 
 def only_state_file():

@@ -12,10 +12,7 @@ import pytest
 
 from efs_standin import common, mount
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("stunnel") and shutil.which("openssl") and os.geteuid() == 0),
-    reason="needs stunnel, openssl and root (SO_BINDTODEVICE)",
-)
+pytestmark = pytest.mark.usefixtures("real_tools")
 
 
 def test_certificate_and_config_start_a_real_stunnel(shipped_config, sandbox_paths, tmp_path):

@@ -1,8 +1,9 @@
-"""mount.efs stand-in: amazon-efs-utils 3.2.0 packaged without efs-proxy.
+"""mount.efs stand-in: amazon-efs-utils 3.2.0.
 
-Invoked by mount(8) as `mount.efs fs-id[:/path] /mnt/x -o opts`. TLS mounts with the `stunnel` option (or with
-OCSP enabled) go through a local stunnel client; everything else needs efs-proxy, which this package does not
-contain, so it fails the way the real build does. Non-TLS mounts in stunnel mode go straight to the mount target.
+Invoked by mount(8) as `mount.efs fs-id[:/path] /mnt/x -o opts`. As in 2.x/3.x every mount goes through the local
+efs-proxy relay (`efs-proxy <config> [--tls] --no-direct-s3-read`), TLS or not; TLS mounts with the `stunnel` option
+(or with OCSP enabled) go through a local stunnel client instead, and non-TLS mounts with `stunnel` go straight to
+the mount target. When efs-proxy is missing, mounts that need it fail the way the real helper does.
 """
 
 from __future__ import annotations
@@ -780,6 +781,18 @@ def watch_tunnel(proc, fs_id, done):
         done.wait(0.5)
 
 
+def relay_command(stunnel, binary, config_path, options):
+    """The relay's argv as 3.2.0 builds it (and records it in the state file's `cmd`)."""
+    if stunnel:
+        args = [binary, config_path]
+    else:
+        # Mounts of EFS (not S3 Files) always turn read bypass off.
+        args = [efs_proxy_bin(), config_path] + (["--tls"] if "tls" in options else []) + ["--no-direct-s3-read"]
+    if "netns" in options:
+        args = ["nsenter", "--net=" + options["netns"]] + args
+    return args
+
+
 def mount_with_tunnel(config, init, name, path, fs_id, mountpoint, options, stunnel, fallback_ip=None):
     if is_nfs_mount(mountpoint):
         sys.stdout.write("%s is already mounted, please run 'mount' command to verify\n" % mountpoint)
@@ -840,13 +853,7 @@ def mount_with_tunnel(config, init, name, path, fs_id, mountpoint, options, stun
         logging.debug("Writing stunnel configuration:\n%s", text)
         with open(config_path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        args = (
-            [binary, config_path]
-            if stunnel
-            else [efs_proxy_bin(), config_path] + (["--tls"] if "tls" in options else [])
-        )
-        if "netns" in options:
-            args = ["nsenter", "--net=" + options["netns"]] + args
+        args = relay_command(stunnel, binary, config_path, options)
         # The '~' state file reserves the port (pid -1) until the tunnel runs.
         common.write_json(
             os.path.join(state_dir, "~" + base), state_document(-1, args, [config_path], mountpoint, cert)
