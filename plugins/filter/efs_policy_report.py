@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-
-def policy_compliant(verdict):
-    """The rule for a file system's policy: only a verdict that enforces TLS counts (unknown never does)."""
-    return isinstance(verdict, dict) and verdict.get("enforces_tls") is True
+# The one definition of a compliant file system policy lives with the report.
+from ansible_collections.aws_efs.transit.plugins.plugin_utils._report import policy_entry
 
 
 def _msg(entry):
@@ -75,11 +73,9 @@ def efs_policy_report(info_result, apply_results=None):
             else:
                 entry.update(verdict=result.get("verdict", entry["verdict"]), drift=False)
                 entry.pop("plan_error", None)
-        entry["compliant"] = (
-            policy_compliant(entry["verdict"])
-            and not entry.get("drift")
-            and not any(entry.get(k) for k in ("error", "plan_error", "apply_error"))
-        )
+        problem = next((entry[k] for k in ("error", "plan_error", "apply_error") if entry.get(k)), None)
+        judged = policy_entry({"verdict": entry["verdict"], "drift": entry["drift"], "error": problem})
+        entry["compliant"] = judged["compliant"]
         entry["msg"] = ("efs_policy failed: " + entry["apply_error"]) if entry.get("apply_error") else _msg(entry)
         entries.append(entry)
     return entries
