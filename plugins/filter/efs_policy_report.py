@@ -6,8 +6,6 @@ efs_policy results of the file systems site.yml applied). Documented in efs_poli
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 # The one definition of a compliant file system policy lives with the report.
 from ansible_collections.aws_efs.transit.plugins.plugin_utils._report import policy_entry
 
@@ -36,7 +34,8 @@ def efs_policy_report(info_result, apply_results=None):
     info_result: the registered result of aws_efs.transit.efs_policy_info. apply_results: the registered
     loop result of aws_efs.transit.efs_policy (site.yml), whose verdicts replace the ones read before."""
     if not isinstance(info_result, dict):
-        raise AnsibleFilterError("efs_policy_report: expects the registered result of efs_policy_info")
+        # A plain TypeError: Ansible reports it as the filter's error.
+        raise TypeError("efs_policy_report: expects the registered result of efs_policy_info")
     if info_result.get("skipped"):
         return []
     if info_result.get("failed"):

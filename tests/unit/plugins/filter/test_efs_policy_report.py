@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.aws_efs.transit.plugins.filter.efs_policy_report import efs_policy_report
 
 GOOD = {"enforces_tls": True, "reasons": ["every client action without TLS is denied"]}
@@ -64,5 +62,5 @@ def test_skipped_and_failed_info():
     assert efs_policy_report({"skipped": True, "changed": False}) == []
     failed = efs_policy_report({"failed": True, "msg": "endpoint down"})
     assert failed[0]["compliant"] is False and "endpoint down" in failed[0]["msg"]
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(TypeError, match="registered result"):
         efs_policy_report("nope")
