@@ -21,20 +21,29 @@ description:
     service fills in where a request has none, a C(Sid) named C(efs-statement-<uuid>), the file system's own ARN as
     C(Resource) and an C(Id) (an C(Id) counts only when the task sets one).
   - B(Merge rule.) A statement of the current policy is managed by this task when its C(Sid) is the C(Sid) of a
-    statement in O(policy), or, when any preset option or O(grants) is given, when its C(Sid) starts with
-    C(EfsTransit) (the prefix of every statement this module generates). Managed statements are replaced by what
-    the task asks for; all other statements of the current policy are kept, unless O(purge_statements=true),
-    which replaces the whole policy. Statements without a C(Sid) cannot be recognised; a current one is kept unless
-    it equals, in meaning, a statement the task asks for.
-  - B(Presets.) Any true preset option adds the console's paired C(Allow) statement (Sid C(EfsTransitAllowViaMountTarget)),
-    which lets any principal that reaches the file system through a mount target use
-    C(elasticfilesystem:ClientMount), C(ClientWrite) and C(ClientRootAccess), minus the actions the options remove.
-    O(enforce_in_transit_encryption) adds C(Deny) of every action to every principal when C(aws:SecureTransport)
-    is false (Sid C(EfsTransitDenyInsecureTransport)). A preset given as V(false) only removes what earlier runs generated.
+    statement in O(policy); when O(grants) is given and its C(Sid) starts with C(EfsTransitGrant); or when it is one
+    of the preset statements, recognised B(by meaning) whatever its C(Sid) (the console's C(efs-statement-<uuid>),
+    Terraform's C(NonSecureTransport), this module's C(EfsTransit...)). Managed statements are replaced or edited
+    in place; all other statements of the current policy are kept, unless O(purge_statements=true), which replaces
+    the whole policy. A current statement without a C(Sid) is kept unless it equals, in meaning, one the task asks for.
+  - B(Presets.) A true preset option adds the console's paired C(Allow) (Sid C(EfsTransitAllowViaMountTarget)), which
+    lets any principal that reaches the file system through a mount target use C(elasticfilesystem:ClientMount),
+    C(ClientWrite) and C(ClientRootAccess), minus the actions the options remove; O(enforce_in_transit_encryption) adds
+    the C(Deny) of every action to every principal when C(aws:SecureTransport) is false (Sid
+    C(EfsTransitDenyInsecureTransport)). When the current policy already has such statements (made by the console,
+    Terraform or an earlier run), they are kept as they are or edited in place (keeping their C(Sid) and C(Resource)),
+    so a console-made policy is no change for the same options.
+  - A preset the task does not mention keeps what the current policy says; only an explicit V(false) removes it
+    (V(false) for O(prevent_root_access) puts C(ClientRootAccess) back into the C(Allow)). The paired C(Allow) goes
+    only when all four presets are given as V(false). So a task that gives only O(grants) never drops the TLS C(Deny).
+  - B(Meaning checks.) The resulting policy is judged by the collection's policy evaluator before anything is written.
+    A true O(prevent_root_access) or O(enforce_read_only) fails when another statement still allows root or write to
+    principals the policy does not name, O(prevent_anonymous_access) when one still lets anonymous clients mount, and
+    O(enforce_in_transit_encryption) when the policy would not enforce TLS; the message names the statements.
   - B(Lockout.) An explicit policy replaces EFS's default "anyone who reaches a mount target may mount", so a policy
-    without any C(Allow) of C(ClientMount) (for example a C(Deny)-only policy, or O(prevent_anonymous_access) without
-    O(grants)) leaves only clients with identity-based IAM grants able to mount. Such a result is refused unless
-    O(allow_mount_lockout=true).
+    under which no client can mount, conditions included (for example a C(Deny)-only policy, O(prevent_anonymous_access)
+    without O(grants), or two C(Deny)s on C(aws:SecureTransport) true and false), leaves only clients with
+    identity-based IAM grants able to mount. Such a result is refused unless O(allow_mount_lockout=true).
   - Checks every input before the first API call; a bad input fails with a message naming the problem and writes nothing.
 author:
   - aws_efs.transit contributors (@aws-efs)
@@ -83,7 +92,7 @@ options:
     description:
       - Extra permissions, one C(Allow) statement per principal, with a C(Sid) derived from the principal
         (C(EfsTransitGrant) followed by ten hex digits), so the order of the list does not matter.
-      - An empty list removes the grant statements earlier runs generated.
+      - An empty list removes the grant statements earlier runs generated; without O(grants) they are kept.
     type: list
     elements: dict
     suboptions:
@@ -107,9 +116,9 @@ options:
     default: false
   allow_mount_lockout:
     description:
-      - Accept a resulting policy under which no statement allows C(elasticfilesystem:ClientMount), or one that denies
-        it to everyone without a condition. Set it only when clients get C(ClientMount) from identity-based IAM
-        policies (mounts with the C(iam) option).
+      - Accept a resulting policy under which no client can mount (C(elasticfilesystem:ClientMount)), conditions
+        included. Set it only when clients get C(ClientMount) from identity-based IAM policies (mounts with the
+        C(iam) option).
     type: bool
     default: false
   bypass_policy_lockout_safety_check:
@@ -191,6 +200,7 @@ EXAMPLES = r"""
     file_system_id: fs-0123456789abcdef0
     state: absent
 
+# For many file systems, aws_efs.transit.efs_policy_info tells which need this module at all.
 - name: Many file systems, one task (one DescribeFileSystemPolicy each when nothing changes)
   aws_efs.transit.efs_policy:
     file_system_id: "{{ item }}"
@@ -229,8 +239,22 @@ previous_policy:
   returned: always
   type: dict
   sample: {}
+verdict:
+  description:
+    - What RV(policy) lets NFS clients do, from the collection's policy evaluator (see M(aws_efs.transit.efs_policy_info)).
+      In check mode, the verdict of the policy that would be written; after a failed write, of the policy in place.
+    - Each boolean may be V(null) (unknown), which never means enforcing.
+  returned: always (after the policy was read)
+  type: dict
+  sample:
+    enforces_tls: true
+    clients_can_mount: true
+    root_access_without_tls: false
+    mount_without_tls: false
+    anonymous_can_mount: true
+    reasons: ["every client action without TLS is denied (by statement 'EfsTransitDenyInsecureTransport')"]
 kept_statements:
-  description: The C(Sid)s (or V(null) for statements without one) of current statements kept because the task does not manage them.
+  description: The C(Sid)s (or V(null) for statements without one) of current statements carried over unchanged.
   returned: when O(state=present)
   type: list
   elements: str

@@ -14,8 +14,9 @@ description:
     a RV(file_systems[].verdict) from the collection's policy evaluator, the same one M(aws_efs.transit.efs_policy) uses.
   - Read-only; one module execution for any number of file systems. The calls run concurrently on at most
     O(max_workers) threads and retry C(ThrottlingException) with jittered backoff. Without O(file_system_ids) the
-    module costs the DescribeFileSystems pages plus exactly one DescribeFileSystemPolicy per file system; each named
-    file system costs one DescribeFileSystems (for its ARN and name) and one DescribeFileSystemPolicy.
+    module costs the DescribeFileSystems pages plus exactly one DescribeFileSystemPolicy per file system. Fewer than 100
+    named file systems cost one DescribeFileSystems each (for the ARN and name) and one DescribeFileSystemPolicy each;
+    from 100 on, the region's pages are listed instead.
   - With O(desired_policies) it also tells, per file system, whether M(aws_efs.transit.efs_policy) with those options
     would change the policy (RV(file_systems[].drift)), computed by the same code without writing anything. Playbooks
     use that to call M(aws_efs.transit.efs_policy) only for the file systems that need it.
@@ -218,6 +219,9 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _policy as 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_eval as ev
 from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_task as task
 
+# From this many named file systems on, list the region's pages instead of describing each one.
+LIST_FROM = 100
+
 
 def argument_spec():
     desired = task.policy_spec()
@@ -308,7 +312,21 @@ def main():
         return api.describe_policy_text(client, description["FileSystemId"])
 
     failed = {}
-    if ids:
+    if len(ids) >= LIST_FROM:
+        # Many ids: the pages of the whole region cost fewer calls than one DescribeFileSystems per id.
+        try:
+            listed, pages = api.describe_file_systems(client)
+        except api.EfsApiError as e:
+            module.fail_json(msg=str(e), error=dict(code=e.code, message=e.message))
+        count("DescribeFileSystems", pages)
+        by_id = {d["FileSystemId"]: d for d in listed}
+        descriptions = [by_id.get(fs_id, {"FileSystemId": fs_id}) for fs_id in ids]
+        for fs_id in ids:
+            if fs_id not in by_id:
+                failed[fs_id] = api.EfsApiError(
+                    "DescribeFileSystems", "FileSystemNotFound", f"File system '{fs_id}' is not in the region's list."
+                )
+    elif ids:
         descriptions = []
         for fs_id, (found, error) in zip(ids, api.run_bounded(describe_one, ids, params["max_workers"])):
             if error:
