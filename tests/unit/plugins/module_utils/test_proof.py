@@ -576,3 +576,55 @@ def test_prove_with_the_real_probe_on_a_real_directory(tmp_path):
         fs_root=str(base / "root"),
     )
     assert failed(proof) == [] and proof["tls"] is True and proof["responding"] is True
+
+
+def _real_device_host(tmp_path):
+    """v2_stunnel with root/mnt/efs a real directory whose device the mountinfo line carries."""
+    root = materialise("v2_stunnel", tmp_path / "h")
+    target = root / "root" / "mnt" / "efs"
+    target.mkdir(parents=True)
+    st = os.stat(target)
+    info = root / "proc" / "self" / "mountinfo"
+    info.write_text(info.read_text().replace(" 0:70 ", " %d:%d " % (os.major(st.st_dev), os.minor(st.st_dev))))
+    return root
+
+
+def _prove_real(root, path):
+    return pr.prove(
+        FS_ID,
+        path,
+        pr.read_mountinfo(str(root / "proc")),
+        pr.read_state_files(str(root / "efs")),
+        proc_root=str(root / "proc"),
+        state_dir=str(root / "efs"),
+        log_dir=str(root / "log"),
+        region="us-east-1",
+        fs_root=str(root / "root"),
+    )
+
+
+def test_symlinked_mount_path_is_judged_where_mount_put_it(tmp_path):
+    """mount(8) canonicalises the target: /srv/link -> /mnt/efs is the mount in mountinfo."""
+    root = _real_device_host(tmp_path)
+    (root / "root" / "srv").mkdir()
+    (root / "root" / "srv" / "link").symlink_to("../mnt/efs")
+    proof = _prove_real(root, "/srv/link")
+    assert failed(proof) == [] and proof["tls"] is True
+    assert proof["path"] == "/srv/link" and proof["real_path"] == "/mnt/efs"
+    assert proof["state_file"] == "fs-12345678.mnt.efs.20529"
+    assert "canonical_path" in checks(proof)
+    assert _prove_real(root, "/mnt/efs")["real_path"] is None
+
+
+def test_shared_client_settings_are_the_carriers(tmp_path):
+    """The rider's state file asked for an access point and IAM; the traffic rides on the carrier's
+    relay, whose TLS client certificate has neither: that is what the server sees."""
+    root = materialise("shared_client", tmp_path / "h")
+    rider = root / "efs" / "fs-12345678.mnt.b.20200"
+    data = json.loads(rider.read_text())
+    data.update({"accessPoint": "fsap-0123456789abcdef0", "awsCredentialsMethod": "metadata"})
+    rider.write_text(json.dumps(data))
+    proof = prove("h", path="/mnt/b", root=tmp_path)
+    assert proof["shared_nfs_client"] is True
+    assert proof["mounted_settings"]["access_point"] is None and proof["mounted_settings"]["iam"] is False
+    assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", True))
