@@ -33,6 +33,8 @@ PROC_ROOT = "/proc"
 NFS_TYPES = ("nfs4", "nfs")
 # How long the liveness probe may wait for the mount to answer before it is killed.
 PROBE_TIMEOUT = 10.0
+# A state file without service_type (efs-utils 1.x) is an EFS mount.
+EFS_SERVICE_TYPE = "elasticfilesystem"
 
 _RELAY_STUNNEL_RE = re.compile(r"^stunnel\d*$")
 _CHECK_HOST_RE = r"^%s\.efs\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$"
@@ -588,6 +590,7 @@ def empty_proof(fs_id, path):
     return {
         "file_system_id": fs_id,
         "path": path,
+        "real_path": None,
         "mounted": False,
         "fstype": None,
         "source": None,
@@ -613,6 +616,18 @@ def empty_proof(fs_id, path):
         "compliant": False,
         "reasons": [],
     }
+
+
+def _within_root(fs_root, real):
+    """A path resolved under `fs_root`, as seen from inside it (None when unknown or outside)."""
+    if not real:
+        return None
+    root = os.path.realpath(fs_root)
+    if root == "/":
+        return real
+    if real == root:
+        return "/"
+    return real[len(root) :] if real.startswith(root + "/") else None
 
 
 def _describe(m):
@@ -651,6 +666,15 @@ def prove(
     def check(name, ok, detail):
         evidence.append({"check": name, "ok": bool(ok), "detail": detail})
         return ok
+
+    # The path itself, asked in a child process that is killed if the mount does not answer.
+    probed = (probe or probe_path)(posixpath.join(fs_root, path.lstrip("/")), probe_timeout)
+    judged = _within_root(fs_root, probed.get("realpath")) or path
+    if normalize_mount_point(judged) != normalize_mount_point(path):
+        # mount(8) canonicalises the target: mountinfo and the state file name the resolved path.
+        proof["real_path"] = judged
+        check("canonical_path", True, "%s resolves to %s (symlinks); mount(8) mounts there" % (path, judged))
+    path = judged
 
     proof["supporting_evidence"] = find_log_line(log_dir, path) if log_dir else None
 
@@ -697,8 +721,6 @@ def prove(
         return proof
     ok &= reaches
 
-    # The path itself, asked in a child process that is killed if the mount does not answer.
-    probed = (probe or probe_path)(posixpath.join(fs_root, path.lstrip("/")), probe_timeout)
     ok &= bool(
         check(
             "path_device",
@@ -756,19 +778,21 @@ def prove(
         "state file %s is %s" % (carrier, "JSON" if isinstance(data, dict) else "not a JSON object"),
     ):
         return proof
+    # efs-utils 3.x also mounts S3 Files (mount.s3files) with the same names and relays; those are not EFS.
+    service = data.get("service_type", EFS_SERVICE_TYPE)
+    ok &= bool(
+        check(
+            "service_type", service == EFS_SERVICE_TYPE, "service_type %s (%s expected)" % (service, EFS_SERVICE_TYPE)
+        )
+    )
     carrier_fs = state_file_fs_id(carrier, data)
     ok &= bool(check("state_file_fs_id", carrier_fs == fs_id, "relay on port %s serves %s" % (port, carrier_fs)))
-    own_data = state_files.get(own) if own else data
-    if isinstance(own_data, dict):
-        proof["mounted_settings"].update(
-            {
-                "file_system_id": state_file_fs_id(own or carrier, own_data),
-                "access_point": own_data.get("accessPoint"),
-            }
-        )
-        # Only TLS state files record the credentials source; others say nothing about IAM.
-        if "certificate" in own_data:
-            proof["mounted_settings"]["iam"] = "awsCredentialsMethod" in own_data
+    # Access point and IAM travel in the carrying relay's TLS client certificate: with a shared
+    # NFS client they are the carrier's, whatever the rider's own state file asked for.
+    proof["mounted_settings"].update({"file_system_id": carrier_fs, "access_point": data.get("accessPoint")})
+    # Only TLS state files record the credentials source; others say nothing about IAM.
+    if "certificate" in data:
+        proof["mounted_settings"]["iam"] = "awsCredentialsMethod" in data
 
     kind, tls_flag, config_path = relay_of(data.get("cmd"))
     proof["relay"] = kind

@@ -576,3 +576,82 @@ def test_prove_with_the_real_probe_on_a_real_directory(tmp_path):
         fs_root=str(base / "root"),
     )
     assert failed(proof) == [] and proof["tls"] is True and proof["responding"] is True
+
+
+# ---------------------------------------------------------------- S3 Files (efs-utils 3.x mount.s3files)
+
+
+def test_s3files_mount_is_not_an_efs_mount():
+    """mount.s3files mounts look like efs-proxy TLS mounts (same state file names, relay and 127.0.0.1 source)
+    but their state file says service_type s3files: never proof of a TLS mount of the EFS file system."""
+    proof = prove("s3files")
+    assert proof["mounted"] is True and proof["tls"] is False
+    assert failed(proof) == ["check_host", "service_type"]
+    assert "service_type s3files" in " ".join(pr.failed_checks(proof))
+    assert pr.supporting_matches(proof) is False
+
+
+def test_service_type_alone_rules_out_s3files(tmp_path):
+    """Even with an EFS-looking tunnel config, the state file's service_type decides."""
+    root = materialise("efs_proxy_tls", tmp_path / "h")
+    state = root / "efs" / "fs-12345678.mnt.efs.20311"
+    data = json.loads(state.read_text())
+    data["service_type"] = "s3files"
+    state.write_text(json.dumps(data))
+    proof = prove("h", root=tmp_path)
+    assert proof["tls"] is False and failed(proof) == ["service_type"]
+    del data["service_type"]  # efs-utils 1.x writes none: EFS
+    state.write_text(json.dumps(data))
+    assert prove("h", root=tmp_path)["tls"] is True
+
+
+def _real_device_host(tmp_path):
+    """v2_stunnel with root/mnt/efs a real directory whose device the mountinfo line carries."""
+    root = materialise("v2_stunnel", tmp_path / "h")
+    target = root / "root" / "mnt" / "efs"
+    target.mkdir(parents=True)
+    st = os.stat(target)
+    info = root / "proc" / "self" / "mountinfo"
+    info.write_text(info.read_text().replace(" 0:70 ", " %d:%d " % (os.major(st.st_dev), os.minor(st.st_dev))))
+    return root
+
+
+def _prove_real(root, path):
+    return pr.prove(
+        FS_ID,
+        path,
+        pr.read_mountinfo(str(root / "proc")),
+        pr.read_state_files(str(root / "efs")),
+        proc_root=str(root / "proc"),
+        state_dir=str(root / "efs"),
+        log_dir=str(root / "log"),
+        region="us-east-1",
+        fs_root=str(root / "root"),
+    )
+
+
+def test_symlinked_mount_path_is_judged_where_mount_put_it(tmp_path):
+    """mount(8) canonicalises the target: /srv/link -> /mnt/efs is the mount in mountinfo."""
+    root = _real_device_host(tmp_path)
+    (root / "root" / "srv").mkdir()
+    (root / "root" / "srv" / "link").symlink_to("../mnt/efs")
+    proof = _prove_real(root, "/srv/link")
+    assert failed(proof) == [] and proof["tls"] is True
+    assert proof["path"] == "/srv/link" and proof["real_path"] == "/mnt/efs"
+    assert proof["state_file"] == "fs-12345678.mnt.efs.20529"
+    assert "canonical_path" in checks(proof)
+    assert _prove_real(root, "/mnt/efs")["real_path"] is None
+
+
+def test_shared_client_settings_are_the_carriers(tmp_path):
+    """The rider's state file asked for an access point and IAM; the traffic rides on the carrier's
+    relay, whose TLS client certificate has neither: that is what the server sees."""
+    root = materialise("shared_client", tmp_path / "h")
+    rider = root / "efs" / "fs-12345678.mnt.b.20200"
+    data = json.loads(rider.read_text())
+    data.update({"accessPoint": "fsap-0123456789abcdef0", "awsCredentialsMethod": "metadata"})
+    rider.write_text(json.dumps(data))
+    proof = prove("h", path="/mnt/b", root=tmp_path)
+    assert proof["shared_nfs_client"] is True
+    assert proof["mounted_settings"]["access_point"] is None and proof["mounted_settings"]["iam"] is False
+    assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", True))
