@@ -474,6 +474,18 @@ def probe_path(path, timeout=PROBE_TIMEOUT, steps=_probe_steps):
     return result
 
 
+def _realpath_step(path, emit):
+    emit({"realpath": os.path.realpath(path)})
+    emit({"responding": True})
+
+
+def canonical_path(path, fs_root="/", timeout=PROBE_TIMEOUT):
+    """Where mount(8) puts a mount for `path` (symlinks resolved), resolved in a bounded child;
+    `path` itself when that does not answer in time."""
+    real = probe_path(posixpath.join(fs_root, path.lstrip("/")), timeout, steps=_realpath_step).get("realpath")
+    return normalize_mount_point(_within_root(fs_root, real) or path)
+
+
 def _reap(pid, grace=1.0):
     """Collect the child; one stuck in the kernel is left to init rather than waited for."""
     deadline = time.monotonic() + grace

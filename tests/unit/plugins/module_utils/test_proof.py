@@ -628,3 +628,12 @@ def test_shared_client_settings_are_the_carriers(tmp_path):
     assert proof["shared_nfs_client"] is True
     assert proof["mounted_settings"]["access_point"] is None and proof["mounted_settings"]["iam"] is False
     assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", True))
+
+
+def test_canonical_path(tmp_path):
+    (tmp_path / "mnt" / "efs").mkdir(parents=True)
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "link").symlink_to("../mnt/efs")
+    assert pr.canonical_path("/srv/link", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/mnt/efs/", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/missing/x", fs_root=str(tmp_path)) == "/missing/x"
