@@ -296,6 +296,71 @@ def cmdline_is_relay(cmdline, kind, config):
     return k == kind and (config is None or conf == config)
 
 
+# ---------------------------------------------------------------- leftovers of a killed helper
+
+
+def find_leftovers(state_dir, fs_id, path):
+    """The helper writes its state file as `~<name>` and renames it once mounted; killed before
+    (mount_timeout) it leaves that file, its tunnel config, its `<name>+` directory and a running
+    relay, which the watchdog never looks at, and the name keeps its port reserved."""
+    prefix = "~%s.%s." % (fs_id, safe_mount_point_name(path))
+    found = []
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return found
+    for name in names:
+        if not (name.startswith(prefix) and name[len(prefix) :].isdigit()):
+            continue
+        try:
+            with open(posixpath.join(state_dir, name), "rb") as f:
+                data = json.loads(f.read().decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            data = {}
+        found.append(
+            {
+                "state_file": name,
+                "pid": data.get("pid") if isinstance(data, dict) else None,
+                "cmd": data.get("cmd") if isinstance(data, dict) else None,
+                "port": state_file_port(name),
+            }
+        )
+    return found
+
+
+def clean_leftover(leftover, state_dir=STATE_DIR, proc_root=PROC_ROOT, kill=os.kill):
+    """Stop the leftover's relay (only when it is root's relay for exactly that config) and remove
+    its files. Returns what was done, one phrase per step."""
+    done = []
+    base = leftover["state_file"][1:]
+    kind, _tls, config = relay_of(leftover.get("cmd"))
+    pid = leftover.get("pid")
+    if pid and kind and cmdline_is_relay(read_cmdline(proc_root, pid), kind, config):
+        uids = read_uids(proc_root, pid)
+        if uids is not None and all(u == 0 for u in uids) and exe_kind(read_exe(proc_root, pid)) == kind:
+            try:
+                kill(int(pid), signal.SIGTERM)
+                done.append("stopped %s pid %s" % (kind, pid))
+            except OSError:
+                pass
+    for name in (leftover["state_file"], "stunnel-config." + base):
+        try:
+            os.unlink(posixpath.join(state_dir, name))
+            done.append("removed %s" % name)
+        except FileNotFoundError:
+            pass
+    extra = posixpath.join(state_dir, base + "+")
+    if os.path.isdir(extra) and not os.path.islink(extra):
+        for root, dirs, files in os.walk(extra, topdown=False):
+            for n in files:
+                os.unlink(posixpath.join(root, n))
+            for n in dirs:
+                os.rmdir(posixpath.join(root, n))
+        os.rmdir(extra)
+        done.append("removed %s+" % base)
+    return done
+
+
 # ---------------------------------------------------------------- relay identity
 # /proc/<pid>/cmdline is whatever the process says it is (`exec -a stunnel`), and the
 # relay ports are unprivileged: identity comes from what only the kernel writes.

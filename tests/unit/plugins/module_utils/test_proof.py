@@ -637,3 +637,35 @@ def test_canonical_path(tmp_path):
     assert pr.canonical_path("/srv/link", fs_root=str(tmp_path)) == "/mnt/efs"
     assert pr.canonical_path("/mnt/efs/", fs_root=str(tmp_path)) == "/mnt/efs"
     assert pr.canonical_path("/missing/x", fs_root=str(tmp_path)) == "/missing/x"
+
+
+def test_leftovers_of_a_killed_helper_are_found_and_cleaned(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    efs = root / "efs"
+    name = "fs-12345678.mnt.efs.20555"
+    cmd = ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + name]
+    (efs / ("~" + name)).write_text(json.dumps({"pid": 435, "cmd": cmd}))
+    (efs / ("stunnel-config." + name)).write_text("accept = 127.0.0.1:20555\n")
+    (efs / (name + "+")).mkdir()
+    (efs / (name + "+") / "certificate.pem").write_text("x")
+    (efs / "~fs-12345678.mnt.efs.deeper.20556").write_text("{}")  # another path: not ours
+    found = pr.find_leftovers(str(efs), FS_ID, "/mnt/efs")
+    assert [f["state_file"] for f in found] == ["~" + name] and found[0]["port"] == 20555
+    # pid 435 runs another config (the live relay of /mnt/efs): never killed
+    killed = []
+    done = pr.clean_leftover(found[0], str(efs), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [] and done == ["removed ~" + name, "removed stunnel-config." + name, "removed %s+" % name]
+    assert sorted(p.name for p in efs.iterdir() if "20555" in p.name) == []
+
+
+def test_leftover_relay_is_stopped_when_it_is_that_relay(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    live = "fs-12345678.mnt.efs.20529"
+    leftover = {
+        "state_file": "~" + live,
+        "pid": 435,
+        "cmd": ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + live],
+    }
+    killed = []
+    done = pr.clean_leftover(leftover, str(tmp_path / "none"), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [435] and done == ["stopped stunnel pid 435"]
