@@ -636,6 +636,35 @@ def count_pem_certificates(text):
     return len(_PEM_CERT_RE.findall(text))
 
 
+# ---------------------------------------------------------------- why a relay refused the target
+
+# stunnel 5 ("CERT: ..."), and Python/OpenSSL wording as a Python relay logs it.
+_NAME_FAILURE_RE = re.compile(
+    r"CERT: Subject checks failed|Hostname mismatch|host ?name (?:does not match|mismatch)", re.I
+)
+_CA_FAILURE_RE = re.compile(
+    r"CERT: Pre-verification error: (?P<a>.+)|certificate verify failed: (?P<b>[^(\n]+)|(?P<c>unknown ca|untrusted)",
+    re.I,
+)
+
+
+def relay_log_file(config_text):
+    """The relay's own log (`output =`, written with stunnel_debug_enabled), or None."""
+    return _last(parse_tunnel_sections(config_text).get("", {}), "output")
+
+
+def relay_failure(log_text, ca_file, check_host):
+    """The last certificate refusal a relay logged, in words; None when it logged none."""
+    for line in reversed(log_text.split("\n")):
+        if _NAME_FAILURE_RE.search(line):
+            return "host name does not match (checkHost %s)" % check_host
+        m = _CA_FAILURE_RE.search(line)
+        if m:
+            why = (m.group("a") or m.group("b") or m.group("c")).strip().rstrip(".")
+            return "certificate not trusted (CA bundle %s): %s" % (ca_file, why)
+    return None
+
+
 # ---------------------------------------------------------------- mount.log
 
 

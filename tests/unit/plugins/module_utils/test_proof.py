@@ -669,3 +669,45 @@ def test_leftover_relay_is_stopped_when_it_is_that_relay(tmp_path):
     killed = []
     done = pr.clean_leftover(leftover, str(tmp_path / "none"), str(root / "proc"), kill=lambda p, s: killed.append(p))
     assert killed == [435] and done == ["stopped stunnel pid 435"]
+
+
+STUNNEL_UNTRUSTED = """\
+2026.12.01 23:56:06 LOG5[0]: s_connect: connected 127.0.0.1:18443
+2026.12.01 23:56:06 LOG4[0]: CERT: Pre-verification error: self-signed certificate
+2026.12.01 23:56:06 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:06 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+STUNNEL_WRONG_NAME = """\
+2026.12.01 23:56:10 LOG4[0]: CERT: Subject checks failed
+2026.12.01 23:56:10 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:10 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+
+
+@pytest.mark.parametrize(
+    "log, expected",
+    [
+        (STUNNEL_UNTRUSTED, "certificate not trusted (CA bundle /etc/ca.pem): self-signed certificate"),
+        (STUNNEL_WRONG_NAME, "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)"),
+        (
+            "Failed to establish an initial connection to EFS. Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+            "verify failed: unable to get local issuer certificate (_ssl.c:992)\n",
+            "certificate not trusted (CA bundle /etc/ca.pem): unable to get local issuer certificate",
+        ),
+        (
+            "Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is "
+            "not valid for 'fs-1.efs.us-east-1.amazonaws.com'. (_ssl.c:992)\n",
+            "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)",
+        ),
+        ("LOG5[0]: Connection closed\n", None),
+    ],
+)
+def test_relay_failure_in_words(log, expected):
+    assert pr.relay_failure(log, "/etc/ca.pem", "fs-1.efs.us-east-1.amazonaws.com") == expected
+
+
+def test_relay_log_file():
+    assert pr.relay_log_file("foreground = yes\noutput = /var/log/amazon/efs/x.stunnel.log\n[efs]\nverify = 2\n") == (
+        "/var/log/amazon/efs/x.stunnel.log"
+    )
+    assert pr.relay_log_file("[efs]\noutput = nope\n") is None
