@@ -32,6 +32,8 @@ LOG_DIR = "/var/log/amazon/efs"
 NFS_TYPES = ("nfs4", "nfs")
 # How long the liveness probe may wait for the mount to answer before it is killed.
 PROBE_TIMEOUT = 10.0
+# A state file without service_type (efs-utils 1.x) is an EFS mount.
+EFS_SERVICE_TYPE = "elasticfilesystem"
 
 _RELAY_STUNNEL_RE = re.compile(r"^stunnel\d*$")
 _CHECK_HOST_RE = r"^%s\.efs\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$"
@@ -881,6 +883,13 @@ def prove(
         "state file %s is %s" % (carrier, "JSON" if isinstance(data, dict) else "not a JSON object"),
     ):
         return proof
+    # efs-utils 3.x also mounts S3 Files (mount.s3files) with the same names and relays; those are not EFS.
+    service = data.get("service_type", EFS_SERVICE_TYPE)
+    ok &= bool(
+        check(
+            "service_type", service == EFS_SERVICE_TYPE, "service_type %s (%s expected)" % (service, EFS_SERVICE_TYPE)
+        )
+    )
     carrier_fs = state_file_fs_id(carrier, data)
     ok &= bool(check("state_file_fs_id", carrier_fs == fs_id, "relay on port %s serves %s" % (port, carrier_fs)))
     # Access point and IAM travel in the carrying relay's TLS client certificate: with a shared

@@ -578,6 +578,33 @@ def test_prove_with_the_real_probe_on_a_real_directory(tmp_path):
     assert failed(proof) == [] and proof["tls"] is True and proof["responding"] is True
 
 
+# ---------------------------------------------------------------- S3 Files (efs-utils 3.x mount.s3files)
+
+
+def test_s3files_mount_is_not_an_efs_mount():
+    """mount.s3files mounts look like efs-proxy TLS mounts (same state file names, relay and 127.0.0.1 source)
+    but their state file says service_type s3files: never proof of a TLS mount of the EFS file system."""
+    proof = prove("s3files")
+    assert proof["mounted"] is True and proof["tls"] is False
+    assert failed(proof) == ["check_host", "service_type"]
+    assert "service_type s3files" in " ".join(pr.failed_checks(proof))
+    assert pr.supporting_matches(proof) is False
+
+
+def test_service_type_alone_rules_out_s3files(tmp_path):
+    """Even with an EFS-looking tunnel config, the state file's service_type decides."""
+    root = materialise("efs_proxy_tls", tmp_path / "h")
+    state = root / "efs" / "fs-12345678.mnt.efs.20311"
+    data = json.loads(state.read_text())
+    data["service_type"] = "s3files"
+    state.write_text(json.dumps(data))
+    proof = prove("h", root=tmp_path)
+    assert proof["tls"] is False and failed(proof) == ["service_type"]
+    del data["service_type"]  # efs-utils 1.x writes none: EFS
+    state.write_text(json.dumps(data))
+    assert prove("h", root=tmp_path)["tls"] is True
+
+
 def _real_device_host(tmp_path):
     """v2_stunnel with root/mnt/efs a real directory whose device the mountinfo line carries."""
     root = materialise("v2_stunnel", tmp_path / "h")
