@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to aws_efs.transit
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Proof that a live mount goes through a verified TLS relay.
 
 From amazon-efs-utils 2.0 on every mount, TLS or not, shows 127.0.0.1 as its
@@ -24,14 +24,17 @@ import signal
 import sys
 import time
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import normalize_mount_point, unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._files import normalize_path as normalize_mount_point
+from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._helper import LOG_DIR, STATE_DIR
 
 PROC_ROOT = "/proc"
-STATE_DIR = "/var/run/efs"
-LOG_DIR = "/var/log/amazon/efs"
+
 NFS_TYPES = ("nfs4", "nfs")
 # How long the liveness probe may wait for the mount to answer before it is killed.
 PROBE_TIMEOUT = 10.0
+# A state file without service_type (efs-utils 1.x) is an EFS mount.
+EFS_SERVICE_TYPE = "elasticfilesystem"
 
 _RELAY_STUNNEL_RE = re.compile(r"^stunnel\d*$")
 _CHECK_HOST_RE = r"^%s\.efs\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)$"
@@ -296,6 +299,71 @@ def cmdline_is_relay(cmdline, kind, config):
     return k == kind and (config is None or conf == config)
 
 
+# ---------------------------------------------------------------- leftovers of a killed helper
+
+
+def find_leftovers(state_dir, fs_id, path):
+    """The helper writes its state file as `~<name>` and renames it once mounted; killed before
+    (mount_timeout) it leaves that file, its tunnel config, its `<name>+` directory and a running
+    relay, which the watchdog never looks at, and the name keeps its port reserved."""
+    prefix = "~%s.%s." % (fs_id, safe_mount_point_name(path))
+    found = []
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return found
+    for name in names:
+        if not (name.startswith(prefix) and name[len(prefix) :].isdigit()):
+            continue
+        try:
+            with open(posixpath.join(state_dir, name), "rb") as f:
+                data = json.loads(f.read().decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            data = {}
+        found.append(
+            {
+                "state_file": name,
+                "pid": data.get("pid") if isinstance(data, dict) else None,
+                "cmd": data.get("cmd") if isinstance(data, dict) else None,
+                "port": state_file_port(name),
+            }
+        )
+    return found
+
+
+def clean_leftover(leftover, state_dir=STATE_DIR, proc_root=PROC_ROOT, kill=os.kill):
+    """Stop the leftover's relay (only when it is root's relay for exactly that config) and remove
+    its files. Returns what was done, one phrase per step."""
+    done = []
+    base = leftover["state_file"][1:]
+    kind, _tls, config = relay_of(leftover.get("cmd"))
+    pid = leftover.get("pid")
+    if pid and kind and cmdline_is_relay(read_cmdline(proc_root, pid), kind, config):
+        uids = read_uids(proc_root, pid)
+        if uids is not None and all(u == 0 for u in uids) and exe_kind(read_exe(proc_root, pid)) == kind:
+            try:
+                kill(int(pid), signal.SIGTERM)
+                done.append("stopped %s pid %s" % (kind, pid))
+            except OSError:
+                pass
+    for name in (leftover["state_file"], "stunnel-config." + base):
+        try:
+            os.unlink(posixpath.join(state_dir, name))
+            done.append("removed %s" % name)
+        except FileNotFoundError:
+            pass
+    extra = posixpath.join(state_dir, base + "+")
+    if os.path.isdir(extra) and not os.path.islink(extra):
+        for root, dirs, files in os.walk(extra, topdown=False):
+            for n in files:
+                os.unlink(posixpath.join(root, n))
+            for n in dirs:
+                os.rmdir(posixpath.join(root, n))
+        os.rmdir(extra)
+        done.append("removed %s+" % base)
+    return done
+
+
 # ---------------------------------------------------------------- relay identity
 # /proc/<pid>/cmdline is whatever the process says it is (`exec -a stunnel`), and the
 # relay ports are unprivileged: identity comes from what only the kernel writes.
@@ -474,6 +542,18 @@ def probe_path(path, timeout=PROBE_TIMEOUT, steps=_probe_steps):
     return result
 
 
+def _realpath_step(path, emit):
+    emit({"realpath": os.path.realpath(path)})
+    emit({"responding": True})
+
+
+def canonical_path(path, fs_root="/", timeout=PROBE_TIMEOUT):
+    """Where mount(8) puts a mount for `path` (symlinks resolved), resolved in a bounded child;
+    `path` itself when that does not answer in time."""
+    real = probe_path(posixpath.join(fs_root, path.lstrip("/")), timeout, steps=_realpath_step).get("realpath")
+    return normalize_mount_point(_within_root(fs_root, real) or path)
+
+
 def _reap(pid, grace=1.0):
     """Collect the child; one stuck in the kernel is left to init rather than waited for."""
     deadline = time.monotonic() + grace
@@ -559,6 +639,35 @@ def count_pem_certificates(text):
     return len(_PEM_CERT_RE.findall(text))
 
 
+# ---------------------------------------------------------------- why a relay refused the target
+
+# stunnel 5 ("CERT: ..."), and Python/OpenSSL wording as a Python relay logs it.
+_NAME_FAILURE_RE = re.compile(
+    r"CERT: Subject checks failed|Hostname mismatch|host ?name (?:does not match|mismatch)", re.I
+)
+_CA_FAILURE_RE = re.compile(
+    r"CERT: Pre-verification error: (?P<a>.+)|certificate verify failed: (?P<b>[^(\n]+)|(?P<c>unknown ca|untrusted)",
+    re.I,
+)
+
+
+def relay_log_file(config_text):
+    """The relay's own log (`output =`, written with stunnel_debug_enabled), or None."""
+    return _last(parse_tunnel_sections(config_text).get("", {}), "output")
+
+
+def relay_failure(log_text, ca_file, check_host):
+    """The last certificate refusal a relay logged, in words; None when it logged none."""
+    for line in reversed(log_text.split("\n")):
+        if _NAME_FAILURE_RE.search(line):
+            return "host name does not match (checkHost %s)" % check_host
+        m = _CA_FAILURE_RE.search(line)
+        if m:
+            why = (m.group("a") or m.group("b") or m.group("c")).strip().rstrip(".")
+            return "certificate not trusted (CA bundle %s): %s" % (ca_file, why)
+    return None
+
+
 # ---------------------------------------------------------------- mount.log
 
 
@@ -587,6 +696,7 @@ def empty_proof(fs_id, path):
     return {
         "file_system_id": fs_id,
         "path": path,
+        "real_path": None,
         "mounted": False,
         "fstype": None,
         "source": None,
@@ -612,6 +722,18 @@ def empty_proof(fs_id, path):
         "compliant": False,
         "reasons": [],
     }
+
+
+def _within_root(fs_root, real):
+    """A path resolved under `fs_root`, as seen from inside it (None when unknown or outside)."""
+    if not real:
+        return None
+    root = os.path.realpath(fs_root)
+    if root == "/":
+        return real
+    if real == root:
+        return "/"
+    return real[len(root) :] if real.startswith(root + "/") else None
 
 
 def _describe(m):
@@ -650,6 +772,15 @@ def prove(
     def check(name, ok, detail):
         evidence.append({"check": name, "ok": bool(ok), "detail": detail})
         return ok
+
+    # The path itself, asked in a child process that is killed if the mount does not answer.
+    probed = (probe or probe_path)(posixpath.join(fs_root, path.lstrip("/")), probe_timeout)
+    judged = _within_root(fs_root, probed.get("realpath")) or path
+    if normalize_mount_point(judged) != normalize_mount_point(path):
+        # mount(8) canonicalises the target: mountinfo and the state file name the resolved path.
+        proof["real_path"] = judged
+        check("canonical_path", True, "%s resolves to %s (symlinks); mount(8) mounts there" % (path, judged))
+    path = judged
 
     proof["supporting_evidence"] = find_log_line(log_dir, path) if log_dir else None
 
@@ -696,8 +827,6 @@ def prove(
         return proof
     ok &= reaches
 
-    # The path itself, asked in a child process that is killed if the mount does not answer.
-    probed = (probe or probe_path)(posixpath.join(fs_root, path.lstrip("/")), probe_timeout)
     ok &= bool(
         check(
             "path_device",
@@ -755,19 +884,21 @@ def prove(
         "state file %s is %s" % (carrier, "JSON" if isinstance(data, dict) else "not a JSON object"),
     ):
         return proof
+    # efs-utils 3.x also mounts S3 Files (mount.s3files) with the same names and relays; those are not EFS.
+    service = data.get("service_type", EFS_SERVICE_TYPE)
+    ok &= bool(
+        check(
+            "service_type", service == EFS_SERVICE_TYPE, "service_type %s (%s expected)" % (service, EFS_SERVICE_TYPE)
+        )
+    )
     carrier_fs = state_file_fs_id(carrier, data)
     ok &= bool(check("state_file_fs_id", carrier_fs == fs_id, "relay on port %s serves %s" % (port, carrier_fs)))
-    own_data = state_files.get(own) if own else data
-    if isinstance(own_data, dict):
-        proof["mounted_settings"].update(
-            {
-                "file_system_id": state_file_fs_id(own or carrier, own_data),
-                "access_point": own_data.get("accessPoint"),
-            }
-        )
-        # Only TLS state files record the credentials source; others say nothing about IAM.
-        if "certificate" in own_data:
-            proof["mounted_settings"]["iam"] = "awsCredentialsMethod" in own_data
+    # Access point and IAM travel in the carrying relay's TLS client certificate: with a shared
+    # NFS client they are the carrier's, whatever the rider's own state file asked for.
+    proof["mounted_settings"].update({"file_system_id": carrier_fs, "access_point": data.get("accessPoint")})
+    # Only TLS state files record the credentials source; others say nothing about IAM.
+    if "certificate" in data:
+        proof["mounted_settings"]["iam"] = "awsCredentialsMethod" in data
 
     kind, tls_flag, config_path = relay_of(data.get("cmd"))
     proof["relay"] = kind
