@@ -405,6 +405,14 @@ def main(argv):
             f"From `benchmarks/policy_api_calls.sh` (run {when:%Y-%m-%d %H:%M}, host only, no guests):\n\n"
             f"{pol}\n"
         )
+    info = load(results, "policy_info.md")
+    if info:
+        when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(results, "policy_info.md")))
+        info = re.sub(r"^## .*\n+", "", info.strip())
+        body.append(
+            "## 8. The server side at 1, 10, 100 and 1,000 file systems\n\n"
+            f"From `benchmarks/policy_info.sh` (run {when:%Y-%m-%d %H:%M}, host only, emulator):\n\n{info}\n"
+        )
     head = [
         "# Benchmarks",
         "",

@@ -8,7 +8,8 @@
 # --report-only: only regenerate the chart and BENCHMARKS.md from benchmarks/results/.
 # Knobs: BENCH_GUESTS (3), BENCH_REPS_PLAY (role vs floor, 2), BENCH_REPS_FLEET (1),
 # BENCH_REPS_TASK (5), BENCH_THROUGHPUT_MIB (32), BENCH_THROUGHPUT_ROUNDS (3),
-# BENCH_POLICY_SIZES (policy_api_calls.sh sizes when its results are missing; default 1,10).
+# BENCH_POLICY_SIZES (policy_api_calls.sh sizes when its results are missing; default 1,10),
+# BENCH_POLICY_INFO_SIZES (policy_info.sh: the server side, default 1,10,100,1000).
 # The other benchmarks need the guests fleet_forks converges: --only without fleet_forks needs
 # --no-sandbox and a converged sandbox. --only none --image-rebuild: the image build alone.
 set -euo pipefail
@@ -73,6 +74,12 @@ elif [ "$GUEST_BENCH" = 1 ]; then
   recap_ok final-audit failed=0 unreachable=0
 fi
 [ "$GUEST_BENCH" = 0 ] || cp "$BUILD/sandbox/report/efs-transit-compliance.json" "$RESULTS/compliance.json"
+
+# The server side at scale (host only, emulator): always, it takes a few minutes.
+if [ "$REPORT_ONLY" = 0 ]; then
+  log "=== policy_info (sizes ${BENCH_POLICY_INFO_SIZES:-1,10,100,1000})"
+  bash "$BENCH/policy_info.sh" --sizes "${BENCH_POLICY_INFO_SIZES:-1,10,100,1000}" >/dev/null
+fi
 
 if [ ! -f "$RESULTS/policy_api_calls.md" ]; then
   log "=== policy_api_calls (no earlier results; sizes ${BENCH_POLICY_SIZES:-1,10})"

@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import time
 
 try:
     import botocore
+    import botocore.config
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK itself.
 
@@ -36,9 +38,14 @@ class WaitTimeout(Exception):
     pass
 
 
-def efs_client(module):
-    """An EFS client whose calls retry throttling when called with aws_retry=True."""
-    return module.client("efs", retry_decorator=RETRY_DECORATOR)
+def efs_client(module, max_pool_connections=None):
+    """An EFS client whose calls retry throttling when called with aws_retry=True.
+
+    max_pool_connections: at least as many as the threads that share the client."""
+    extra = {}
+    if max_pool_connections:
+        extra["config"] = botocore.config.Config(max_pool_connections=max_pool_connections)
+    return module.client("efs", retry_decorator=RETRY_DECORATOR, **extra)
 
 
 def _call(client, operation, method, **kwargs):
@@ -122,3 +129,42 @@ def wait_for_policy(
             )
         sleep(delay)
         delay = min(delay * 2, max_delay)
+
+
+def describe_file_systems(client, file_system_id=None, page_size=100):
+    """Every file system of the region (DescribeFileSystems page by page, Marker/NextMarker), or the
+    one named. Returns (list of FileSystemDescription dicts, number of pages)."""
+    found, pages, marker = [], 0, None
+    while True:
+        kwargs = {"MaxItems": page_size}
+        if file_system_id:
+            kwargs["FileSystemId"] = file_system_id
+        if marker:
+            kwargs["Marker"] = marker
+        response = _call(client, "DescribeFileSystems", "describe_file_systems", **kwargs)
+        pages += 1
+        found.extend(response.get("FileSystems", []))
+        marker = response.get("NextMarker")
+        if not marker or file_system_id:
+            return found, pages
+
+
+def run_bounded(function, items, max_workers):
+    """function(item) for every item on at most max_workers threads; results in the order of items.
+
+    Each result is (value, None) or (None, EfsApiError): one failing file system does not stop the others."""
+
+    def guarded(item):
+        try:
+            return function(item), None
+        except EfsApiError as e:
+            return None, e
+
+    items = list(items)
+    if not items:
+        return []
+    workers = max(1, min(max_workers, len(items)))
+    if workers == 1:
+        return [guarded(item) for item in items]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(guarded, items))

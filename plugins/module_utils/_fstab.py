@@ -21,6 +21,8 @@ from ansible_collections.aws_efs.transit.plugins.module_utils._mount_options imp
 
 ENCODING = "utf-8"
 _ESCAPE_RE = re.compile(r"\\([0-7]{3})")
+# libmount separates fields by space and tab only; NBSP, \f or \x1f are part of a field.
+_FIELD_SEP_RE = re.compile(r"[ \t]+")
 
 
 def decode(data):
@@ -79,6 +81,11 @@ class Entry(object):
     def passno(self):
         return self.fields[5] if len(self.fields) > 5 else "0"
 
+    @property
+    def comment(self):
+        """A trailing `# ...` after the six fields (libmount ignores what follows passno)."""
+        return " ".join(self.fields[6:]) if len(self.fields) > 6 and self.fields[6].startswith("#") else None
+
 
 def normalize_mount_point(path):
     if not path.startswith("/"):
@@ -87,18 +94,22 @@ def normalize_mount_point(path):
     return "/" + norm.lstrip("/") if norm.startswith("//") else norm
 
 
+def split_fields(body):
+    """One line's fields as libmount sees them (None for comments, blank and short lines)."""
+    if body.endswith("\r"):
+        body = body[:-1]  # libmount drops one carriage return before the newline
+    stripped = body.strip(" \t")
+    if not stripped or stripped.startswith("#"):
+        return None
+    parts = _FIELD_SEP_RE.split(stripped)
+    return parts if len(parts) >= 2 else None
+
+
 def parse(text):
-    entries = []
-    for index, raw in enumerate(split_lines(text)):
-        body = raw.rstrip("\n")
-        stripped = body.strip()
-        fields = None
-        if stripped and not stripped.startswith("#"):
-            parts = body.split()
-            if len(parts) >= 2:
-                fields = parts
-        entries.append(Entry(index, raw, fields))
-    return entries
+    return [
+        Entry(index, raw, split_fields(raw[:-1] if raw.endswith("\n") else raw))
+        for index, raw in enumerate(split_lines(text))
+    ]
 
 
 def find(entries, mount_point):
@@ -129,8 +140,9 @@ def render_line(fs_id, subpath, mount_point, options_text):
 
 
 def equivalent(entry, fs_id, subpath, options_text):
-    """Same source, type, option set and dump/pass: a hand-written line in another order counts."""
-    if entry.fields is None or len(entry.fields) > 6:
+    """Same source, type, option set and dump/pass: a hand-written line in another order, or with a
+    trailing `# comment`, counts."""
+    if entry.fields is None or (len(entry.fields) > 6 and entry.comment is None):
         return False
     return (
         _spec_key(entry.spec) == (fs_id, normalize_mount_point(subpath or "/"))

@@ -8,4 +8,4 @@ import re
 
 # EFS file system ids: "fs-" and 8 (older) or 17 hex digits.
 FS_ID_PATTERN = r"fs-[0-9a-f]{8}(?:[0-9a-f]{9})?"
-FS_ID_RE = re.compile(r"^" + FS_ID_PATTERN + r"$")
+FS_ID_RE = re.compile(r"^" + FS_ID_PATTERN + r"\Z")

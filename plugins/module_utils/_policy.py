@@ -9,11 +9,11 @@ Pure functions only (no AWS calls), so every rule here is tested directly.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import json
 import re
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_eval as ev
 from ansible_collections.aws_efs.transit.plugins.module_utils._ids import FS_ID_PATTERN, FS_ID_RE
 
 MAX_POLICY_CHARS = 20000
@@ -42,15 +42,15 @@ _PRESET_REMOVES = {
 }
 
 _FS_ARN_RE = re.compile(
-    r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(" + FS_ID_PATTERN + r")$"
+    r"^arn:(aws[a-z-]*):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(" + FS_ID_PATTERN + r")\Z"
 )
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+$")
-_ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
-_ACTION_RE = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
-_EFS_ACTION_RE = re.compile(r"^elasticfilesystem:[A-Za-z*?]+$", re.IGNORECASE)
+_ACCOUNT_RE = re.compile(r"^\d{12}\Z")
+_PRINCIPAL_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):\S+\Z")
+_ROOT_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root\Z")
+_ACTION_RE = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)\Z")
+_EFS_ACTION_RE = re.compile(r"^elasticfilesystem:[A-Za-z*?]+\Z", re.IGNORECASE)
 # The service names statements that have no Sid "efs-statement-<uuid>" (as does the console).
-_SERVICE_SID_RE = re.compile(r"^efs-statement-[0-9A-Fa-f-]+$")
+_SERVICE_SID_RE = re.compile(r"^efs-statement-[0-9A-Fa-f-]+\Z")
 
 _TOP_KEYS = ("Version", "Id", "Statement")
 _STATEMENT_KEYS = (
@@ -97,8 +97,13 @@ def load_policy(value):
             doc = json.loads(value)
         except ValueError as e:
             raise PolicyError(f"policy is not valid JSON: {e}") from None
+        except RecursionError:
+            raise PolicyError("policy is nested too deeply") from None
     else:
-        doc = copy.deepcopy(value)
+        try:
+            doc = copy.deepcopy(value)
+        except RecursionError:
+            raise PolicyError("policy is nested too deeply") from None
     validate_policy(doc)
     return doc
 
@@ -132,6 +137,8 @@ def _validate_principal_element(value, where):
         raise PolicyError(f'{where}: Principal must be "*" or an object such as {{"AWS": "*"}}')
     for kind, ids in value.items():
         items = _as_list(ids)
+        if not isinstance(kind, str):
+            raise PolicyError(f"{where}: Principal type {kind!r} must be a string such as AWS")
         if not items:
             raise PolicyError(f"{where}: Principal {kind} is empty")
         for item in items:
@@ -145,7 +152,7 @@ def validate_policy(doc):
     """Raise PolicyError naming the first problem of a user-supplied policy document."""
     if not isinstance(doc, dict):
         raise PolicyError(f"policy must be a JSON object, not {type(doc).__name__}")
-    unknown = [k for k in doc if k not in _TOP_KEYS]
+    unknown = [str(k) for k in doc if k not in _TOP_KEYS]
     if unknown:
         raise PolicyError(
             f"policy has unknown top-level element(s) {', '.join(sorted(unknown))}; allowed: {', '.join(_TOP_KEYS)}"
@@ -171,7 +178,7 @@ def validate_policy(doc):
             if st["Sid"] in seen:
                 raise PolicyError(f"policy uses Sid {st['Sid']!r} twice (statements {seen[st['Sid']]} and {index})")
             seen[st["Sid"]] = index
-        unknown = [k for k in st if k not in _STATEMENT_KEYS]
+        unknown = [str(k) for k in st if k not in _STATEMENT_KEYS]
         if unknown:
             raise PolicyError(f"{where} has unknown element(s) {', '.join(sorted(unknown))}")
         if st.get("Effect") not in ("Allow", "Deny"):
@@ -189,12 +196,32 @@ def validate_policy(doc):
                 f"{where} needs exactly one of Principal or NotPrincipal (a file system policy is a resource policy)"
             )
         _validate_principal_element(st.get("Principal", st.get("NotPrincipal")), where)
+        for key in ("Resource", "NotResource"):
+            if key in st and not all(isinstance(r, str) and r for r in _as_list(st[key])):
+                raise PolicyError(f"{where}: {key} must be a string or a list of strings")
+        if "Resource" in st and "NotResource" in st:
+            raise PolicyError(f"{where} may have Resource or NotResource, not both")
         if "Condition" in st:
-            cond = st["Condition"]
-            if not isinstance(cond, dict) or not all(isinstance(v, dict) for v in cond.values()):
-                raise PolicyError(
-                    f'{where}: Condition must map operators to objects, e.g. {{"Bool": {{"aws:SecureTransport": "true"}}}}'
-                )
+            _validate_condition(st["Condition"], where)
+
+
+def _validate_condition(cond, where):
+    example = '{"Bool": {"aws:SecureTransport": "true"}}'
+    if not isinstance(cond, dict):
+        raise PolicyError(f"{where}: Condition must map operators to objects, e.g. {example}")
+    for operator, clauses in cond.items():
+        if not isinstance(operator, str) or not isinstance(clauses, dict) or not clauses:
+            raise PolicyError(f"{where}: Condition must map operators to objects, e.g. {example}")
+        for key, values in clauses.items():
+            items = _as_list(values)
+            if not isinstance(key, str) or not items:
+                raise PolicyError(f"{where}: Condition {operator} must map condition keys to values")
+            for item in items:
+                if not isinstance(item, (str, bool, int, float)):
+                    raise PolicyError(
+                        f"{where}: Condition {operator} {key}: values must be strings, booleans or numbers, "
+                        f"not {type(item).__name__}"
+                    )
 
 
 def normalise_action(name, where="grants"):
@@ -222,40 +249,35 @@ def canonical_principal_id(value):
 # Building statements
 
 
+def _preset_allow(actions):
+    return {
+        "Sid": SID_ALLOW_VIA_MOUNT_TARGET,
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": list(actions),
+        "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+    }
+
+
+def _preset_deny():
+    return {
+        "Sid": SID_DENY_INSECURE_TRANSPORT,
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def preset_statements(options):
-    """The console's preconfigured options as statements.
+    """The console's preconfigured options as statements, for a file system without a policy.
 
     options maps preset names to True/False/None. Any true option yields the paired Allow (any
     principal, via a mount target) minus the actions the options remove;
     enforce_in_transit_encryption adds the Deny of everything without TLS.
     """
-    enabled = [name for name in PRESETS if options.get(name)]
-    if not enabled:
-        return []
-    removed = {_PRESET_REMOVES[name] for name in enabled if name in _PRESET_REMOVES}
-    statements = []
-    allowed = [a for a in CLIENT_ACTIONS if a not in removed]
-    if allowed:
-        statements.append(
-            {
-                "Sid": SID_ALLOW_VIA_MOUNT_TARGET,
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": allowed,
-                "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
-            }
-        )
-    if options.get("enforce_in_transit_encryption"):
-        statements.append(
-            {
-                "Sid": SID_DENY_INSECURE_TRANSPORT,
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        )
-    return statements
+    doc, dummy = build_desired(None, None, options, None, True)
+    return doc["Statement"]
 
 
 def grant_sid(principal):
@@ -306,56 +328,156 @@ def is_generated_sid(sid):
     return isinstance(sid, str) and sid.startswith(SID_PREFIX)
 
 
-def build_desired(current, given, generated, manage_generated, purge, fs_id=None):
-    """The policy this task wants, from the current policy (or None), the given one (or None)
-    and the generated preset/grant statements.
+def is_grant_sid(sid):
+    return isinstance(sid, str) and sid.startswith(SID_GRANT_PREFIX)
 
-    The rule: a statement of the current policy is *managed* by this task when its Sid is the Sid
-    of a statement in the given policy, or when manage_generated is true (presets or grants were
-    specified) and its Sid starts with SID_PREFIX. Managed statements are replaced; all others
-    are kept unless purge is true. A kept statement equal in meaning to a wanted one is not
-    duplicated. Returns (policy, list of the kept current statements).
+
+_ALLOW_SHAPE = {
+    "Effect": "Allow",
+    "Principal": {"AWS": ["*"]},
+    "Condition": {"Bool": {"elasticfilesystem:accessedviamounttarget": ["true"]}},
+}
+_DENY_SHAPE = {
+    "Effect": "Deny",
+    "Principal": {"AWS": ["*"]},
+    "Action": ["*"],
+    "Condition": {"Bool": {"aws:securetransport": ["false"]}},
+}
+
+
+def preset_role(st, fs_id=None):
+    """Which preset statement this is by meaning, whatever its Sid: ("deny", None), ("allow", actions) or
+    (None, None). The console's, Terraform's and this module's statements all count."""
+    if not isinstance(st, dict):
+        return None, None
+    canon = canonical_statement({k: v for k, v in st.items() if k != "Sid"}, fs_id)
+    if canon == _DENY_SHAPE:
+        return "deny", None
+    actions = canon.pop("Action", None)
+    known = {a.lower(): a for a in CLIENT_ACTIONS}
+    if canon == _ALLOW_SHAPE and actions and all(a in known for a in actions):
+        return "allow", {known[a] for a in actions}
+    return None, None
+
+
+def _preset_plan(current_presets, options):
+    """What the preset statements should be: (want the Deny, the Allow's actions or None for no Allow).
+
+    A preset the task does not mention (None) keeps what the current policy says; True adds,
+    False removes. The paired Allow goes only when every preset is given as false."""
+    roles = [role for role, dummy in current_presets]
+    allows = [actions for role, actions in current_presets if role == "allow"]
+    eite = options.get("enforce_in_transit_encryption")
+    want_deny = eite is True or (eite is None and "deny" in roles)
+    actions = set().union(*[a for a in allows if a is not None]) if any(a is not None for a in allows) else None
+    if actions is None:
+        actions = set(CLIENT_ACTIONS)
+    for name, action in _PRESET_REMOVES.items():
+        if options.get(name) is True:
+            actions.discard(action)
+        elif options.get(name) is False:
+            actions.add(action)
+    every_false = all(options.get(name) is False for name in PRESETS)
+    want_allow = any(options.get(name) is True for name in PRESETS) or ("allow" in roles and not every_false)
+    return want_deny, ([a for a in CLIENT_ACTIONS if a in actions] if want_allow and actions else None)
+
+
+def build_desired(current, given, options, grants, purge, fs_id=None):
+    """The policy this task wants, from the current policy (or None), the given one (or None), the
+    preset options (name -> True/False/None) and the grant statements (None: grants not given).
+
+    Managed statements of the current policy: those whose Sid is the Sid of a given statement;
+    grant statements (Sid EfsTransitGrant...) when grants are given; and the preset statements,
+    recognised by meaning or by their EfsTransit Sid, which are edited in place, kept verbatim
+    when already right, or dropped. All other statements are kept unless purge is true; a kept
+    statement equal in meaning to a wanted one is not duplicated. Returns (policy, kept statements).
     """
+    options = options or {}
     given_statements = statements_of(given) if given else []
-    if manage_generated:
+    if any(options.get(name) is not None for name in PRESETS) or grants is not None:
         for st in given_statements:
             if is_generated_sid(st.get("Sid")):
                 raise PolicyError(
                     f"policy statement Sid {st['Sid']!r} uses the prefix {SID_PREFIX!r} reserved for presets and grants; "
                     "rename it or drop the preset/grant options"
                 )
-    wanted = [copy.deepcopy(s) for s in given_statements] + [copy.deepcopy(s) for s in generated]
+    given_sids = {s.get("Sid") for s in given_statements if s.get("Sid") is not None}
+    kept, presets = [], []  # presets: [(position, statement, role, actions)]
+    body = []  # the current statements that stay, in their order (None marks a preset slot)
+    for st in [] if purge or not current else statements_of(current):
+        if not isinstance(st, dict):
+            continue
+        sid = st.get("Sid")
+        if sid is not None and sid in given_sids:
+            continue
+        if grants is not None and is_grant_sid(sid):
+            continue
+        role, actions = preset_role(st, fs_id)
+        if role is None and sid in (SID_ALLOW_VIA_MOUNT_TARGET, SID_DENY_INSECURE_TRANSPORT):
+            role = "allow" if sid == SID_ALLOW_VIA_MOUNT_TARGET else "deny"
+        if role:
+            presets.append((len(body), st, role, actions))
+            body.append(None)
+        else:
+            body.append(st)
+    want_deny, allow_actions = _preset_plan([(r, a) for dummy, dummy2, r, a in presets], options)
+
+    generated = []
+    for role, wanted in (("allow", allow_actions), ("deny", want_deny)):
+        mine = [p for p in presets if p[2] == role]
+        if not wanted:
+            continue
+        # Keep (or edit) the first current statement of this role; it keeps its Sid and Resource.
+        # (A statement recognised only by its EfsTransit Sid is regenerated instead.)
+        if role == "deny":
+            shaped = [p for p in mine if preset_role(p[1], fs_id)[0] == "deny"]
+        else:
+            shaped = [p for p in mine if p[3] is not None]
+        if shaped:
+            position, st = shaped[0][0], copy.deepcopy(shaped[0][1])
+            if role == "allow" and shaped[0][3] != set(allow_actions):
+                st["Action"] = list(allow_actions)
+            body[position] = st
+        elif role == "allow":
+            generated.append(_preset_allow(allow_actions))
+        else:
+            generated.append(_preset_deny())
+
+    wanted = [copy.deepcopy(s) for s in given_statements] + generated + [copy.deepcopy(s) for s in grants or []]
     sids = {}
-    for st in wanted:
+    for st in wanted + [s for s in body if s is not None]:
         sid = st.get("Sid")
         if sid is not None and sid in sids:
             raise PolicyError(f"Sid {sid!r} would appear twice in the policy")
         sids[sid] = True
-
-    kept = []
-    if not purge and current:
-        given_sids = {s.get("Sid") for s in given_statements if s.get("Sid") is not None}
-        wanted_canon = [canonical_statement(s, fs_id) for s in wanted]
-        for st in statements_of(current):
-            if not isinstance(st, dict):
-                continue
-            sid = st.get("Sid")
-            if sid is not None and (sid in given_sids or (manage_generated and is_generated_sid(sid))):
-                continue
+    wanted_canon = [canonical_statement(s, fs_id) for s in wanted]
+    statements = []
+    originals = {p[0]: p[1] for p in presets}
+    for position, st in enumerate(body):
+        if st is None:
+            continue
+        if position in originals:
+            if st == originals[position]:
+                kept.append(copy.deepcopy(st))  # a preset statement carried over unchanged
+        else:
             if canonical_statement(st, fs_id) in wanted_canon:
                 continue
             kept.append(copy.deepcopy(st))
+        statements.append(st)
 
     doc = {"Version": DEFAULT_VERSION}
     if given and "Version" in given:
         doc["Version"] = given["Version"]
-    elif not purge and current and current.get("Version"):
-        doc["Version"] = current["Version"]
+    elif not purge and current:
+        # The current policy's Version, even none (which means 2008-10-17): the task did not ask to change it.
+        doc.pop("Version")
+        if current.get("Version"):
+            doc["Version"] = current["Version"]
     if given and "Id" in given:
         doc["Id"] = given["Id"]
     elif not purge and current and current.get("Id"):
         doc["Id"] = current["Id"]
-    doc["Statement"] = kept + wanted
+    doc["Statement"] = statements + wanted
     return doc, kept
 
 
@@ -407,7 +529,8 @@ def _is_own_arn(resource, fs_id):
     return (
         bool(fs_id)
         and re.match(
-            r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:file-system/" + re.escape(fs_id) + "$", str(resource)
+            r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:file-system/" + re.escape(fs_id) + r"\Z",
+            str(resource),
         )
         is not None
     )
@@ -484,37 +607,53 @@ def pretty(doc):
 
 
 # ---------------------------------------------------------------------------
-# Lockout: a policy under which no client can mount
+# What the result must mean: lockout and the preset options, checked with the evaluator
 
 
-def _matches_mount(actions):
-    return any(fnmatch.fnmatchcase(ACTION_MOUNT.lower(), str(a).lower()) for a in _as_list(actions))
+def mount_lockout_reason(doc, fs_id=None, region=None):
+    """Why no NFS client could mount under this policy (conditions included), or None."""
+    verdict = ev.evaluate(doc, fs_id=fs_id, region=region)
+    if verdict["clients_can_mount"] is not False:
+        return None
+    denied = [r for r in verdict["reasons"] if r.startswith("no client can mount")]
+    return (
+        (denied[0] if denied else "no client can mount")
+        + "; an explicit policy replaces EFS's default allow, so only clients granted ClientMount by identity-based "
+        "IAM policies could mount"
+    )
 
 
-def _applies_to_everyone(st):
-    principal = _canon_principal(st.get("Principal"))
-    return isinstance(principal, dict) and "*" in principal.get("AWS", [])
+_PRESET_FORBIDS = {
+    "prevent_root_access": (ACTION_ROOT, False),
+    "enforce_read_only": (ACTION_WRITE, False),
+    "prevent_anonymous_access": (ACTION_MOUNT, True),
+}
 
 
-def mount_lockout_reason(doc):
-    """Why no NFS client could mount under this policy (without identity-based IAM grants), or None."""
-    allows_mount = False
-    for st in statements_of(doc):
-        if not isinstance(st, dict):
-            continue
-        if "Action" in st:
-            mount = _matches_mount(st["Action"])
-        else:
-            mount = not _matches_mount(st.get("NotAction", []))
-        if not mount:
-            continue
-        if st.get("Effect") == "Deny" and "Principal" in st and _applies_to_everyone(st) and not st.get("Condition"):
-            return f"statement {st.get('Sid', '(no Sid)')!r} denies elasticfilesystem:ClientMount to everyone without a condition"
-        if st.get("Effect") == "Allow":
-            allows_mount = True
-    if not allows_mount:
-        return (
-            "no statement allows elasticfilesystem:ClientMount, and an explicit policy replaces EFS's default "
-            "allow, so only clients granted ClientMount by identity-based IAM policies could mount"
-        )
-    return None
+def preset_violations(doc, options, fs_id=None, region=None):
+    """What a true preset option forbids but the policy still allows, naming the statements; [] when none.
+
+    prevent_root_access and enforce_read_only: no principal the policy does not name may use root / write;
+    prevent_anonymous_access: anonymous clients may not mount; enforce_in_transit_encryption: the verdict
+    enforces TLS."""
+    problems = []
+    try:
+        for name, (action, anonymous_only) in _PRESET_FORBIDS.items():
+            if options.get(name) is not True:
+                continue
+            statements = ev.allowed_for(doc, action, fs_id=fs_id, region=region, anonymous_only=anonymous_only)
+            if statements:
+                who = "anonymous clients" if anonymous_only else "principals the policy does not name"
+                problems.append(
+                    f"{name}: statement {', '.join(statements)} still allows {action} to {who}; "
+                    "change it (give the statement with its Sid in policy) or drop it (purge_statements)"
+                )
+    except ev.Undecided as e:
+        problems.append(f"cannot check the preset options on this policy: {e}")
+    if options.get("enforce_in_transit_encryption") is True:
+        verdict = ev.evaluate(doc, fs_id=fs_id, region=region)
+        if verdict["enforces_tls"] is not True:
+            problems.append(
+                "enforce_in_transit_encryption: the policy would not enforce TLS: " + "; ".join(verdict["reasons"])
+            )
+    return problems

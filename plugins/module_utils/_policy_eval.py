@@ -37,15 +37,23 @@ KEY_AP = "elasticfilesystem:accesspointarn"
 KEY_IP = "aws:sourceip"
 KNOWN_KEYS = (KEY_TLS, KEY_VIA_MT, KEY_AP, KEY_IP)
 
+VERDICT_KEYS = (
+    "enforces_tls",
+    "clients_can_mount",
+    "root_access_without_tls",
+    "mount_without_tls",
+    "anonymous_can_mount",
+)
+
 # The source address of requests when the policy has no address conditions.
 _DEFAULT_IP = ipaddress.ip_address("192.0.2.10")
 # More request kinds than this and the verdict is "unknown" rather than a long computation.
 MAX_CONTEXTS = 50000
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_ROOT_ARN_RE = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):root$")
-_PRINCIPAL_ARN_RE = re.compile(r"^arn:([a-z-]+):(?:iam|sts)::(\d{12}):(.+)$")
-_FS_ARN_RE = re.compile(r"^arn:([a-z-]+):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(fs-[0-9a-f]+)$")
+_ACCOUNT_RE = re.compile(r"^\d{12}\Z")
+_ROOT_ARN_RE = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):root\Z")
+_PRINCIPAL_ARN_RE = re.compile(r"^arn:([a-z-]+):(?:iam|sts)::(\d{12}):(.+)\Z")
+_FS_ARN_RE = re.compile(r"^arn:([a-z-]+):elasticfilesystem:([a-z0-9-]+):(\d{12}):file-system/(fs-[0-9a-f]+)\Z")
 
 _STRING_OPS = {
     "StringEquals": (False, False, False),  # (negated, like, ignore case)
@@ -564,7 +572,25 @@ def evaluate(policy, fs_id=None, fs_arn=None, region=None):
             + (f" (by statement {', '.join(denies)})" if denies else " (no statement allows it)")
         )
     if mount is False:
-        reasons.append("no client can mount, with or without TLS (conditions included)")
+        denies = sorted({s for r, d in decisions if r.action == ACTION_MOUNT for s in d.statements})
+        allows = sorted(
+            {
+                label(st, i)
+                for r, d in decisions
+                if r.action == ACTION_MOUNT
+                for i, st in enumerate(statements, 1)
+                if st.get("Effect") == "Allow" and statement_applies(st, r, fs)[0]
+            }
+        )
+        reasons.append(
+            "no client can mount, with or without TLS (conditions included): "
+            + (
+                f"statement {', '.join(allows)} allows {ACTION_MOUNT} but statement {', '.join(denies)} denies it"
+                if allows
+                else f"no statement allows {ACTION_MOUNT}"
+                + (f" and statement {', '.join(denies)} denies it" if denies else "")
+            )
+        )
     elif mount is None and not mount_allowed:
         r, d = mount_unknown[0]
         reasons.append(f"unknown whether any client can mount: statement {', '.join(d.statements)}: {d.why}")

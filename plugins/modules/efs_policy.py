@@ -21,20 +21,29 @@ description:
     service fills in where a request has none, a C(Sid) named C(efs-statement-<uuid>), the file system's own ARN as
     C(Resource) and an C(Id) (an C(Id) counts only when the task sets one).
   - B(Merge rule.) A statement of the current policy is managed by this task when its C(Sid) is the C(Sid) of a
-    statement in O(policy), or, when any preset option or O(grants) is given, when its C(Sid) starts with
-    C(EfsTransit) (the prefix of every statement this module generates). Managed statements are replaced by what
-    the task asks for; all other statements of the current policy are kept, unless O(purge_statements=true),
-    which replaces the whole policy. Statements without a C(Sid) cannot be recognised; a current one is kept unless
-    it equals, in meaning, a statement the task asks for.
-  - B(Presets.) Any true preset option adds the console's paired C(Allow) statement (Sid C(EfsTransitAllowViaMountTarget)),
-    which lets any principal that reaches the file system through a mount target use
-    C(elasticfilesystem:ClientMount), C(ClientWrite) and C(ClientRootAccess), minus the actions the options remove.
-    O(enforce_in_transit_encryption) adds C(Deny) of every action to every principal when C(aws:SecureTransport)
-    is false (Sid C(EfsTransitDenyInsecureTransport)). A preset given as V(false) only removes what earlier runs generated.
+    statement in O(policy); when O(grants) is given and its C(Sid) starts with C(EfsTransitGrant); or when it is one
+    of the preset statements, recognised B(by meaning) whatever its C(Sid) (the console's C(efs-statement-<uuid>),
+    Terraform's C(NonSecureTransport), this module's C(EfsTransit...)). Managed statements are replaced or edited
+    in place; all other statements of the current policy are kept, unless O(purge_statements=true), which replaces
+    the whole policy. A current statement without a C(Sid) is kept unless it equals, in meaning, one the task asks for.
+  - B(Presets.) A true preset option adds the console's paired C(Allow) (Sid C(EfsTransitAllowViaMountTarget)), which
+    lets any principal that reaches the file system through a mount target use C(elasticfilesystem:ClientMount),
+    C(ClientWrite) and C(ClientRootAccess), minus the actions the options remove; O(enforce_in_transit_encryption) adds
+    the C(Deny) of every action to every principal when C(aws:SecureTransport) is false (Sid
+    C(EfsTransitDenyInsecureTransport)). When the current policy already has such statements (made by the console,
+    Terraform or an earlier run), they are kept as they are or edited in place (keeping their C(Sid) and C(Resource)),
+    so a console-made policy is no change for the same options.
+  - A preset the task does not mention keeps what the current policy says; only an explicit V(false) removes it
+    (V(false) for O(prevent_root_access) puts C(ClientRootAccess) back into the C(Allow)). The paired C(Allow) goes
+    only when all four presets are given as V(false). So a task that gives only O(grants) never drops the TLS C(Deny).
+  - B(Meaning checks.) The resulting policy is judged by the collection's policy evaluator before anything is written.
+    A true O(prevent_root_access) or O(enforce_read_only) fails when another statement still allows root or write to
+    principals the policy does not name, O(prevent_anonymous_access) when one still lets anonymous clients mount, and
+    O(enforce_in_transit_encryption) when the policy would not enforce TLS; the message names the statements.
   - B(Lockout.) An explicit policy replaces EFS's default "anyone who reaches a mount target may mount", so a policy
-    without any C(Allow) of C(ClientMount) (for example a C(Deny)-only policy, or O(prevent_anonymous_access) without
-    O(grants)) leaves only clients with identity-based IAM grants able to mount. Such a result is refused unless
-    O(allow_mount_lockout=true).
+    under which no client can mount, conditions included (for example a C(Deny)-only policy, O(prevent_anonymous_access)
+    without O(grants), or two C(Deny)s on C(aws:SecureTransport) true and false), leaves only clients with
+    identity-based IAM grants able to mount. Such a result is refused unless O(allow_mount_lockout=true).
   - Checks every input before the first API call; a bad input fails with a message naming the problem and writes nothing.
 author:
   - aws_efs.transit contributors (@aws-efs)
@@ -83,7 +92,7 @@ options:
     description:
       - Extra permissions, one C(Allow) statement per principal, with a C(Sid) derived from the principal
         (C(EfsTransitGrant) followed by ten hex digits), so the order of the list does not matter.
-      - An empty list removes the grant statements earlier runs generated.
+      - An empty list removes the grant statements earlier runs generated; without O(grants) they are kept.
     type: list
     elements: dict
     suboptions:
@@ -107,9 +116,9 @@ options:
     default: false
   allow_mount_lockout:
     description:
-      - Accept a resulting policy under which no statement allows C(elasticfilesystem:ClientMount), or one that denies
-        it to everyone without a condition. Set it only when clients get C(ClientMount) from identity-based IAM
-        policies (mounts with the C(iam) option).
+      - Accept a resulting policy under which no client can mount (C(elasticfilesystem:ClientMount)), conditions
+        included. Set it only when clients get C(ClientMount) from identity-based IAM policies (mounts with the
+        C(iam) option).
     type: bool
     default: false
   bypass_policy_lockout_safety_check:
@@ -191,6 +200,7 @@ EXAMPLES = r"""
     file_system_id: fs-0123456789abcdef0
     state: absent
 
+# For many file systems, aws_efs.transit.efs_policy_info tells which need this module at all.
 - name: Many file systems, one task (one DescribeFileSystemPolicy each when nothing changes)
   aws_efs.transit.efs_policy:
     file_system_id: "{{ item }}"
@@ -229,8 +239,22 @@ previous_policy:
   returned: always
   type: dict
   sample: {}
+verdict:
+  description:
+    - What RV(policy) lets NFS clients do, from the collection's policy evaluator (see M(aws_efs.transit.efs_policy_info)).
+      In check mode, the verdict of the policy that would be written; after a failed write, of the policy in place.
+    - Each boolean may be V(null) (unknown), which never means enforcing.
+  returned: always (after the policy was read)
+  type: dict
+  sample:
+    enforces_tls: true
+    clients_can_mount: true
+    root_access_without_tls: false
+    mount_without_tls: false
+    anonymous_can_mount: true
+    reasons: ["every client action without TLS is denied (by statement 'EfsTransitDenyInsecureTransport')"]
 kept_statements:
-  description: The C(Sid)s (or V(null) for statements without one) of current statements kept because the task does not manage them.
+  description: The C(Sid)s (or V(null) for statements without one) of current statements carried over unchanged.
   returned: when O(state=present)
   type: list
   elements: str
@@ -246,64 +270,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_api as api
 from ansible_collections.aws_efs.transit.plugins.module_utils import _policy as pol
-
-_WRITE_OPTIONS = ("policy", "grants") + pol.PRESETS
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_eval as ev
+from ansible_collections.aws_efs.transit.plugins.module_utils import _policy_task as task
 
 
 def argument_spec():
-    spec = dict(
-        file_system_id=dict(type="str", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        policy=dict(type="raw"),
-        grants=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                principal=dict(type="str", required=True),
-                actions=dict(type="list", elements="str", required=True),
-            ),
-        ),
-        purge_statements=dict(type="bool", default=False),
-        allow_mount_lockout=dict(type="bool", default=False),
+    spec = task.policy_spec()
+    spec.update(
         bypass_policy_lockout_safety_check=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
     )
-    for name in pol.PRESETS:
-        spec[name] = dict(type="bool")
     return spec
-
-
-def plan_inputs(params):
-    """Validate everything that needs no API call. Returns (fs id, arn region, given policy, generated, manage_generated)."""
-    fs_id, arn_region = pol.parse_file_system_id(params["file_system_id"])
-    given = None
-    generated = []
-    manage_generated = False
-    if params["state"] == "absent":
-        conflicting = [name for name in _WRITE_OPTIONS if params.get(name) is not None]
-        if params.get("purge_statements"):
-            conflicting.append("purge_statements")
-        if params.get("allow_mount_lockout"):
-            conflicting.append("allow_mount_lockout")
-        if conflicting:
-            raise pol.PolicyError(
-                f"state=absent deletes the whole policy and cannot be combined with {', '.join(conflicting)}; "
-                "to remove some statements use state=present with purge_statements"
-            )
-        return fs_id, arn_region, None, [], False
-    if all(params.get(name) is None for name in _WRITE_OPTIONS):
-        raise pol.PolicyError(f"state=present needs at least one of {', '.join(_WRITE_OPTIONS)}")
-    if params.get("wait_timeout") is not None and params["wait_timeout"] < 0:
-        raise pol.PolicyError("wait_timeout must not be negative")
-    if params.get("policy") is not None:
-        given = pol.load_policy(params["policy"])
-        pol.check_size(given)
-    manage_generated = params.get("grants") is not None or any(params.get(name) is not None for name in pol.PRESETS)
-    generated = pol.preset_statements(params) + pol.grant_statements(params.get("grants"))
-    # Conflicts between the given policy and the generated statements need no current policy.
-    pol.build_desired(None, given, generated, manage_generated, True)
-    return fs_id, arn_region, given, generated, manage_generated
 
 
 def main():
@@ -311,13 +289,14 @@ def main():
     params = module.params
 
     try:
-        fs_id, arn_region, given, generated, manage_generated = plan_inputs(params)
+        fs_id, arn_region, given, options, grants = task.plan_inputs(params)
     except pol.PolicyError as e:
         module.fail_json(msg=str(e))
     if arn_region and module.region and arn_region != module.region:
         module.fail_json(
             msg=f"file_system_id is an ARN in region {arn_region} but the connection uses region {module.region}"
         )
+    region = arn_region or module.region
 
     client = api.efs_client(module)
     result = dict(changed=False, file_system_id=fs_id)
@@ -334,22 +313,14 @@ def main():
     except api.EfsApiError as e:
         fail_api(e)
     result["previous_policy"] = current or {}
+    result["policy"] = current or {}
+    result["verdict"] = ev.evaluate(current, fs_id=fs_id, region=region)
 
     if params["state"] == "absent":
         desired = None
     else:
         try:
-            desired, kept = pol.build_desired(
-                current, given, generated, manage_generated, params["purge_statements"], fs_id
-            )
-            if not pol.statements_of(desired):
-                raise pol.PolicyError("the resulting policy has no statements; use state=absent to remove the policy")
-            pol.check_size(desired)
-            reason = pol.mount_lockout_reason(desired)
-            if reason and not params["allow_mount_lockout"]:
-                raise pol.PolicyError(
-                    f"refusing a policy under which no client could mount: {reason}; set allow_mount_lockout=true if that is intended"
-                )
+            desired, kept = task.plan_policy(current, given, options, grants, params, fs_id, region)
         except pol.PolicyError as e:
             module.fail_json(msg=str(e), **result)
         result["kept_statements"] = [s.get("Sid") for s in kept]
@@ -357,6 +328,7 @@ def main():
     changed = not pol.policy_satisfied(current, desired, fs_id)
     result["changed"] = changed
     result["policy"] = (desired if changed else current) or {}
+    result["verdict"] = ev.evaluate(result["policy"], fs_id=fs_id, region=region)
     if module._diff:
         result["diff"] = dict(before=pol.pretty(current), after=pol.pretty(desired if changed else current))
     if not changed or module.check_mode:
@@ -369,13 +341,14 @@ def main():
             api.put_policy(client, fs_id, pol.serialise(desired), params["bypass_policy_lockout_safety_check"])
     except api.EfsApiError as e:
         # A refused write changed nothing: report the policy that is still in place.
-        fail_api(e, changed=False, policy=current or {})
+        fail_api(e, changed=False, policy=current or {}, verdict=ev.evaluate(current, fs_id=fs_id, region=region))
     try:
         if params["wait"]:
             final, dummy = api.wait_for_policy(
                 client, fs_id, lambda p: pol.policy_satisfied(p, desired, fs_id), params["wait_timeout"]
             )
             result["policy"] = final or {}
+            result["verdict"] = ev.evaluate(final, fs_id=fs_id, region=region)
     except api.EfsApiError as e:
         fail_api(e)
     except api.WaitTimeout as e:

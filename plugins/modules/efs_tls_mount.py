@@ -220,9 +220,22 @@ proof:
       description: Whether the path is a mount point.
       type: bool
     fstype:
-      description: File system type of the top mount at the path.
+      description: File system type of the mount the path reaches (the top of the stack in the mount tree).
       type: str
       sample: nfs4
+    mount_id:
+      description: Mount id (mountinfo) of that mount.
+      type: str
+      sample: "60"
+    device:
+      description: Its device as major:minor; C(stat) of the path must give the same.
+      type: str
+      sample: "0:70"
+    responding:
+      description:
+        - Whether the mount answered C(statvfs) and a directory read within the probe's timeout (10 s), asked
+          in a child process that is killed otherwise. Null when the mount was not probed.
+      type: bool
     source:
       description: Mount source from mountinfo.
       type: str
@@ -364,6 +377,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 PROC_ROOT = _proof.PROC_ROOT
 STATE_DIR = _proof.STATE_DIR
 LOG_DIR = _proof.LOG_DIR
+FS_ROOT = "/"
 DPKG_STATUS = "/var/lib/dpkg/status"
 BIN_DIRS = ["/sbin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
 MAX_UNMOUNTS = 8
@@ -607,7 +621,15 @@ def read_facts(d, region):
     mounts = _proof.read_mountinfo(PROC_ROOT)
     states = _proof.read_state_files(STATE_DIR)
     return _proof.prove(
-        d["fs_id"], d["path"], mounts, states, proc_root=PROC_ROOT, state_dir=STATE_DIR, log_dir=LOG_DIR, region=region
+        d["fs_id"],
+        d["path"],
+        mounts,
+        states,
+        proc_root=PROC_ROOT,
+        state_dir=STATE_DIR,
+        log_dir=LOG_DIR,
+        region=region,
+        fs_root=FS_ROOT,
     )
 
 

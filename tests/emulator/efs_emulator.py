@@ -236,12 +236,24 @@ def response_delete_file_system_policy(self):
     return "", {"status": 200, "Content-Type": "application/json"}
 
 
+_stock_describe_file_systems = efs_responses.EFSResponse.describe_file_systems
+
+
+def response_describe_file_systems(self):
+    """EFS's page size: 100 file systems unless MaxItems says otherwise (stock moto: 10)."""
+    if self._get_param("MaxItems") is None:
+        stock = self._get_int_param
+        self._get_int_param = lambda name, if_none=None: 100 if name == "MaxItems" else stock(name, if_none)
+    return _stock_describe_file_systems(self)
+
+
 def install_patches():
     efs_models.EFSBackend.describe_file_system_policy = describe_file_system_policy
     efs_models.EFSBackend.put_file_system_policy = put_file_system_policy
     efs_models.EFSBackend.delete_file_system_policy = delete_file_system_policy
     efs_responses.EFSResponse.put_file_system_policy = response_put_file_system_policy
     efs_responses.EFSResponse.delete_file_system_policy = response_delete_file_system_policy
+    efs_responses.EFSResponse.describe_file_systems = response_describe_file_systems
 
 
 # ---------------------------------------------------------------------------

@@ -188,3 +188,18 @@ def test_control_file_systems_and_raw_policy(efs):
     urllib.request.urlopen(req).read()
     assert control(f"policy?fs={ids[0]}", method="GET")["Policy"] == '{"raw":  true}'
     assert efs.describe_file_system_policy(FileSystemId=ids[0])["Policy"] == '{"raw":  true}'
+
+
+def test_describe_file_systems_pages_of_100_like_efs(efs):
+    control("file-systems?count=101")
+    seen, pages, marker = [], 0, None
+    while True:
+        page = efs.describe_file_systems(**({"Marker": marker} if marker else {}))
+        pages += 1
+        assert len(page["FileSystems"]) <= 100
+        seen += [f["FileSystemId"] for f in page["FileSystems"]]
+        marker = page.get("NextMarker")
+        if not marker:
+            break
+    assert pages >= 2 and len(seen) == len(set(seen)) >= 101
+    assert len(efs.describe_file_systems(MaxItems=3)["FileSystems"]) == 3

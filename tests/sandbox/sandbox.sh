@@ -9,6 +9,7 @@
 #   sandbox.sh provision        (re-provision the mount targets of running guests)
 # Environment: SANDBOX_ACCEL=auto|tcg|kvm (auto: use KVM only if a probe boots), SANDBOX_MEM
 # (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package).
+# Guests reach http://10.0.2.100/ = $SB_STATE/www on the controller (a package mirror for tests).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -68,12 +69,21 @@ boot_guest() {
   cpu=max
   [ "$accel" = kvm ] && cpu=host
   rm -f "$dir/stop"
+  # The package mirror: http://10.0.2.100/ in the guest serves $SB_STATE/www (empty unless a tier
+  # puts a repository there); qemu runs http-stdio.py per connection, nothing else is reachable.
+  local mirror=""
+  mkdir -p "$SB_STATE/www"
+  if [[ "$SANDBOX_DIR$SB_STATE" != *[,\ ]* ]]; then
+    mirror=",guestfwd=tcp:10.0.2.100:80-cmd:python3 $SANDBOX_DIR/http-stdio.py $SB_STATE/www"
+  else
+    log "$name: no package mirror (a comma or space in $SANDBOX_DIR or $SB_STATE)"
+  fi
   # Not daemonized: run-guest.sh restarts qemu when the guest reboots. setsid keeps the guest
   # out of the caller's process group; `down` stops it by pid.
   setsid "$SANDBOX_DIR/run-guest.sh" "$dir" -name "$name" -accel "$accel" -cpu "$cpu" -m "$MEM" -smp 1 \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$APPEND" \
     -drive "file=$dir/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
-    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
+    -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22$mirror" \
     -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
     -nodefaults -display none \
     -chardev "file,id=console,path=$dir/console.log,append=on" -serial chardev:console \

@@ -266,6 +266,101 @@ case_absent() {
   for p in $ports; do g "! ls /var/run/efs/*.$p /var/run/efs/*.$p+ 2>/dev/null" >/dev/null || die "port $p still reserved"; done
 }
 
+# --- 10-13: issue 11, the proof against a local adversary and a sick relay -------------------------
+# Each starts from, and ends with, a proven TLS mount at $MNT (audit_expect.yml asserts both).
+audit_expect() {  # audit_expect LABEL COMPLIANT [JSON extra vars]
+  aplay "$1" audit_expect.yml -e "mnt=$MNT" -e "adv_compliant=$2" ${3:+-e "$3"}
+}
+relay_state_name() {  # the state file of the relay on $MNT's port
+  local port; port=$(mnt_port "$MNT")
+  [ -n "$port" ] || die "$MNT is not mounted"
+  g "cd /var/run/efs && ls fs-*.$port | head -1"
+}
+relay_state_pid() { g "python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"pid\"])' /var/run/efs/$1"; }
+
+case_cover_parent() {
+  local parent=${MNT%/*}
+  [ -n "$parent" ] || die "$MNT has no parent directory to cover"
+  trap "g 'umount $parent' >/dev/null 2>&1 || true" EXIT
+  g "mount -t tmpfs adv-cover $parent"
+  # From outside: the path now reaches the tmpfs, while mountinfo still lists the TLS mount.
+  g "findmnt -rn -T $MNT -o FSTYPE" | grep -qx tmpfs || die "$MNT is not hidden by the tmpfs"
+  g "grep -q ' $MNT .* - nfs4 ' /proc/self/mountinfo" || die "mountinfo no longer lists the TLS mount"
+  audit_expect adv-cover-parent false '{"adv_failing": ["path_reaches_mount", "path_device"]}'
+  g "umount $parent"; trap - EXIT
+  audit_expect adv-cover-parent-after true
+}
+
+case_formfeed_bind() {
+  # A bind mount from a directory named "adv-a<form feed>b", stacked on the TLS mount.
+  trap "g 'findmnt -rn -M $MNT -o FSTYPE | grep -qx nfs4 || umount $MNT' >/dev/null 2>&1 || true" EXIT
+  g "python3 -c 'import os, subprocess, sys; d = \"/var/tmp/adv-a\\x0cb\"; os.makedirs(d, exist_ok=True); subprocess.check_call([\"mount\", \"--bind\", d, sys.argv[1]])' $MNT"
+  g "python3 -c 'import sys; sys.exit(0 if \"/var/tmp/adv-a\\x0cb \" in open(\"/proc/self/mountinfo\").read() else 1)'" \
+    || die "mountinfo does not show the form feed source"
+  g "findmnt -rn -M $MNT -o FSTYPE | tail -1" | grep -qvx nfs4 || die "the bind mount is not on top"
+  audit_expect adv-formfeed-bind false '{"adv_failing": ["fstype"]}'
+  g "umount $MNT"; trap - EXIT
+  g "findmnt -rn -M $MNT -o FSTYPE" | grep -qx nfs4 || die "the TLS mount is gone after removing the bind mount"
+  audit_expect adv-formfeed-bind-after true
+}
+
+case_impostor() {
+  local name pid port connect imp token="imp-$RANDOM$RANDOM" i
+  name=$(relay_state_name); pid=$(relay_state_pid "$name"); port=${name##*.}
+  connect=$(g "sed -n 's/^connect = //p' /var/run/efs/stunnel-config.$name")
+  [ -n "$connect" ] || die "no connect line for $name"
+  trap "g 'kill \$(cat /tmp/adv-imp/pid); systemctl start amazon-efs-mount-watchdog' >/dev/null 2>&1 || true; set_target good >/dev/null 2>&1 || true" EXIT
+  # The target serves plain NFS on its port too, as EFS does on 2049.
+  set_target plain >/dev/null
+  g "systemctl stop amazon-efs-mount-watchdog && kill -9 $pid"
+  g "install -d -m 1777 /tmp/adv-imp && install -m 644 /root/adv/impostor.py /tmp/adv-imp/ && rm -f /tmp/adv-imp/pid*"
+  # nobody takes the dead relay's port and names itself like the relay (cmdline only).
+  g "nohup setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /tmp/adv-imp/impostor.py $port $connect /tmp/adv-imp/pid /usr/bin/stunnel /var/run/efs/stunnel-config.$name PAD$(printf 'x%.0s' $(seq 160)) </dev/null >/tmp/adv-imp/out 2>&1 &"
+  for i in $(seq 20); do g "test -s /tmp/adv-imp/pid" && break; sleep 0.5; done
+  imp=$(g "cat /tmp/adv-imp/pid") || die "the impostor did not start: $(g 'cat /tmp/adv-imp/out')"
+  # What pid reuse or the watchdog's restart race leaves: the state file names the impostor.
+  g "python3 -c 'import json,os,sys; p=sys.argv[1]; d=json.load(open(p)); d[\"pid\"]=int(sys.argv[2]); open(p+\".adv\",\"w\").write(json.dumps(d)); os.rename(p+\".adv\",p)' /var/run/efs/$name $imp"
+  g "tr '\\0' ' ' < /proc/$imp/cmdline" | grep -q "^/usr/bin/stunnel /var/run/efs/stunnel-config.$name" || die "the impostor's cmdline is not the relay's"
+  # The kernel's NFS traffic now goes through it, in plain text, to the target.
+  g "timeout -s KILL 90 sh -c 'echo $token > $MNT/adv-impostor && sync $MNT/adv-impostor' && cat /srv/efs/adv-impostor" | grep -qx "$token" \
+    || die "no I/O through the impostor"
+  g "cat /tmp/adv-imp/pid.log" | grep -Eq '^up [1-9]' || die "the impostor forwarded nothing"
+  g "ss -Htnp state established '( dport = :2049 )'" | grep -q "pid=$imp," || die "the impostor holds no connection to the target"
+  log "12: impostor pid $imp (nobody) carries $MNT in plain text: $(g 'cat /tmp/adv-imp/pid.log')"
+  audit_expect adv-impostor false '{"adv_failing": ["relay_owner", "relay_binary"], "adv_passing": ["relay_alive", "relay_listens"]}'
+  g "kill $imp"; set_target good >/dev/null
+  g "systemctl start amazon-efs-mount-watchdog"; trap - EXIT
+  audit_expect adv-impostor-healed true '{"adv_retries": 30}'
+}
+
+case_sigstop() {
+  local name pid t0 rc=0
+  name=$(relay_state_name); pid=$(relay_state_pid "$name")
+  trap "g 'kill -CONT $pid' >/dev/null 2>&1 || true" EXIT
+  g "kill -STOP $pid"
+  # From outside: the mount really hangs.
+  g "timeout -s KILL 5 stat -f $MNT >/dev/null" || rc=$?
+  [ "$rc" = 137 ] || die "stat -f $MNT answered with the relay stopped (rc=$rc)"
+  t0=$SECONDS
+  audit_expect adv-sigstop false '{"adv_failing": ["responding"]}'
+  log "13: audit of the hung mount returned after $(( SECONDS - t0 ))s (probe timeout 10 s)"
+  [ $(( SECONDS - t0 )) -lt 90 ] || die "the audit took $(( SECONDS - t0 ))s"
+  g "kill -CONT $pid"; trap - EXIT
+  audit_expect adv-sigstop-resumed true '{"adv_retries": 15}'
+}
+
+case_symlink_path() {
+  # The same live mount asked for through a symlink: mount(8) canonicalises, so mountinfo and the
+  # state file name the real path. TLS is proven there; compliance still wants an fstab line for
+  # the path asked for.
+  local link=/mnt/adv-link
+  trap "g 'rm -f $link'" EXIT
+  g "ln -sfn $MNT $link"
+  aplay adv-symlink audit_expect.yml -e "mnt=$link" -e adv_compliant=false -e adv_tls=true -e "adv_real_path=$MNT" \
+    -e '{"adv_passing": ["canonical_path", "path_reaches_mount", "path_device", "relay_owner", "relay_listens"]}'
+  g "rm -f $link"; trap - EXIT
+}
+
 # --- restore ---------------------------------------------------------------------------------------
 restore() {
   set_target good >/dev/null
@@ -312,8 +407,13 @@ declare -A CASES=(
   [6]="6 hostile fstab + second writer|case_hostile_fstab"
   [5]="5 reboot, two TLS mounts|case_reboot"
   [8]="8 state=absent, relay/port freed|case_absent"
+  [10]="10 tmpfs over the parent directory|case_cover_parent"
+  [11]="11 bind mount, form feed in source|case_formfeed_bind"
+  [12]="12 impostor relay owned by nobody|case_impostor"
+  [13]="13 SIGSTOPped relay, bounded audit|case_sigstop"
+  [14]="14 symlinked mount path|case_symlink_path"
 )
-for n in ${ADV_CASES:-7 9 4 3 1 2 6 5 8}; do
+for n in ${ADV_CASES:-7 9 4 10 11 12 13 14 3 1 2 6 5 8}; do
   spec=${CASES[$n]:-}
   [ -n "$spec" ] || die "no case $n"
   case_ "${spec%%|*}" "${spec##*|}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # efs_policy against the EFS emulator: the emulator's own checks (pytest), then the integration
 # playbooks in tests/integration/policy/. Starts a private emulator and always stops it.
-# Usage: tests/tiers/policy.sh [playbook-name ...]   (default: all playbooks)
+# Usage: tests/tiers/policy.sh [playbook-name ... | playbooks]   (default: all, and playbooks.sh
+# which runs playbooks/site.yml and audit.yml against the emulator)
 set -uo pipefail
 . "$(dirname "$0")/../lib/env.sh"
 cd "$REPO" || exit 1
@@ -25,8 +26,9 @@ else
   failed+=("emulator self-test")
 fi
 
-if [ $# -gt 0 ]; then playbooks=("$@"); else playbooks=(basic presets merge errors resilience); fi
+if [ $# -gt 0 ]; then playbooks=("$@"); else playbooks=(basic presets merge errors resilience verdicts); fi
 for name in "${playbooks[@]}"; do
+  [ "$name" != playbooks ] || continue
   book="tests/integration/policy/${name%.yml}.yml"
   out="$LOGDIR/${name%.yml}.log"
   log "RUN ansible-playbook $book -e emulator_url=$URL   (log: $out)"
@@ -39,6 +41,16 @@ for name in "${playbooks[@]}"; do
     tail -n 40 "$out" >&2
   fi
 done
+
+if [ $# -eq 0 ] || [[ " $* " == *" playbooks "* ]]; then
+  log "RUN tests/integration/policy/playbooks.sh (site.yml and audit.yml, server side; logs: $LOGDIR/playbooks-*.log)"
+  start=$SECONDS
+  if tests/integration/policy/playbooks.sh "$URL" "$LOGDIR" >&2; then
+    log "ok   playbooks ($(( SECONDS - start ))s)"
+  else
+    failed+=("playbooks")
+  fi
+fi
 
 if [ "${#failed[@]}" -gt 0 ]; then
   die "policy tier: failed: ${failed[*]}"

@@ -11,6 +11,9 @@ for f in amazon-efs-utils-3.2.0.deb amazon-efs-utils-3.2.0.rpm aws-efs-utils-3.2
   echo "placeholder for check mode" > "$out/pkg/$f"
 done
 
+log "a signed apt repository of the stand-in package, for method repo in check mode"
+bash "$REPO/tests/integration/repo/make-repo.sh" "$out/repo" > "$out/repo.log" 2>&1 || { tail -20 "$out/repo.log"; die "make-repo.sh"; }
+
 log "resolve per-OS variables for $(grep -c ': {}' inventory.yml) hosts (one is unsupported on purpose)"
 ansible-playbook -i inventory.yml resolve.yml > "$out/resolve.log" 2>&1 || { tail -40 "$out/resolve.log"; die "resolve.yml"; }
 grep -q 'failed=[1-9]' "$out/resolve.log" && die "resolve.yml had failures"

@@ -81,11 +81,12 @@ def test_missing_required_keys_fail_like_the_real_parser(tmp_path):
         ("# c\n-----BEGIN X-----\r\nAAA\n-----END X-----\n", "-----BEGIN X-----\nAAA\n-----END X-----"),
         ("#no-space stays\n", "#no-space stays"),
         (" \n", " "),
+        ("# c\n\xff\xfe\n-----BEGIN X-----\n", ""),
     ],
 )
 def test_ca_file_comments_are_dropped_as_upstream_does(tmp_path, text, expected):
     path = tmp_path / "ca"
-    path.write_bytes(text.encode())
+    path.write_bytes(text.encode("latin-1"))
     assert proxy.read_without_comments(str(path)) == expected
 
 

@@ -146,12 +146,16 @@ def read_without_comments(path):
     handing them to its TLS library). An empty path reads as nothing."""
     if not path:
         return ""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        lines = handle.read().split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    with open(path, "rb") as handle:
+        raw = handle.read().split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
     out = ""
-    for line in lines:
+    for chunk in raw:
+        try:
+            line = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            break  # the real relay's line reader stops at the first line that is not UTF-8
         if line.startswith("# "):
             continue
         # Like the real relay: a newline only between content, so blank lines alone leave nothing.

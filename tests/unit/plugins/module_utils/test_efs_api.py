@@ -141,3 +141,43 @@ def test_wait_times_out(no_sleep):
         )
     assert clock.now <= 10
     assert len(fake.calls) >= 3
+
+
+def test_describe_file_systems_follows_every_page(no_sleep):
+    pages = [
+        {"FileSystems": [{"FileSystemId": "fs-00000001"}], "NextMarker": "m1"},
+        client_error("ThrottlingException", operation="DescribeFileSystems"),
+        {"FileSystems": [{"FileSystemId": "fs-00000002"}], "NextMarker": "m2"},
+        {"FileSystems": [{"FileSystemId": "fs-00000003"}]},
+    ]
+    fake = FakeEfs(describe_file_systems=pages)
+    found, count = api.describe_file_systems(wrapped(fake))
+    assert [f["FileSystemId"] for f in found] == ["fs-00000001", "fs-00000002", "fs-00000003"]
+    assert count == 3
+    assert [kw.get("Marker") for dummy, kw in fake.calls] == [None, "m1", "m1", "m2"]
+    assert all(kw["MaxItems"] == 100 for dummy, kw in fake.calls)
+
+
+def test_run_bounded_keeps_order_and_errors_per_item():
+    import threading
+
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def work(n):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            if n == 3:
+                raise api.EfsApiError("DescribeFileSystemPolicy", "AccessDenied", "no")
+            threading.Event().wait(0.01)
+            return n * 10
+        finally:
+            with lock:
+                active[0] -= 1
+
+    results = api.run_bounded(work, range(20), max_workers=4)
+    assert [r for r, e in results if e is None] == [n * 10 for n in range(20) if n != 3]
+    assert results[3][1].code == "AccessDenied"
+    assert 1 < peak[0] <= 4
+    assert api.run_bounded(work, [], 4) == []

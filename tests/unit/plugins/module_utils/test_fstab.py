@@ -298,3 +298,38 @@ def test_lock_timeout(tmp_path):
     finally:
         lock.close()
     assert path.read_text() == ""
+
+
+# ---------------------------------------------------------------- fields as libmount splits them (issue 11)
+
+
+@pytest.mark.parametrize("sep", ["\xa0", "\f", "\x1f", "\v", "\u2028"])
+def test_only_space_and_tab_separate_fields(sep):
+    """A foreign line for `/mnt/efs<sep>archive` is not a line for /mnt/efs: never replaced, never removed."""
+    foreign = "fs-12345678:/ /mnt/efs%sarchive efs _netdev,tls 0 0\n" % sep
+    assert fs.find(fs.parse(foreign), "/mnt/efs") == []
+    assert [e.mount_point for e in fs.parse(foreign) if e.fields] == ["/mnt/efs%sarchive" % sep]
+    after = fs.set_line(foreign, "/mnt/efs", FS_ID, "/", OURS)
+    assert after == foreign + "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+    assert fs.remove_lines(foreign, "/mnt/efs", FS_ID) is foreign
+
+
+def test_tab_and_space_runs_still_separate():
+    entry = fs.parse(" \tfs-12345678:/\t \t/mnt/efs  efs\t_netdev,tls 0\t0 \t\n")[0]
+    assert entry.fields == ["fs-12345678:/", "/mnt/efs", "efs", "_netdev,tls", "0", "0"]
+
+
+def test_equivalent_line_with_a_trailing_comment_keeps_it():
+    text = "# mine\nfs-12345678:/ /mnt/efs efs tls,_netdev 0 0 # keep: EFS home dirs\n/dev/sdb /srv ext4 defaults 0 2\n"
+    assert fs.set_line(text, "/mnt/efs", FS_ID, "/", OURS) is text
+    assert fs.parse(text)[1].comment == "# keep: EFS home dirs"
+
+
+def test_junk_after_passno_is_not_a_comment():
+    text = "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0 junk # x\n"
+    assert fs.set_line(text, "/mnt/efs", FS_ID, "/", OURS) == "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+
+
+def test_crlf_line_is_equivalent_as_libmount_reads_it():
+    text = "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\r\n"
+    assert fs.set_line(text, "/mnt/efs", FS_ID, "/", OURS) is text

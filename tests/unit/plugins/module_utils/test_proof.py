@@ -2,21 +2,55 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
+import os
+import sys
+import time
 
 import pytest
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof as pr
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import HOSTS, materialise
 
-HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "hosts"
 FS_ID = "fs-12345678"
 
 
-def prove(scenario, path="/mnt/efs", fs_id=FS_ID, region="us-east-1", root=HOSTS):
-    base = root / scenario
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory):
+    """Every fixture host, copied once with its /proc symlinks made."""
+    base = tmp_path_factory.mktemp("hosts")
+    for host in HOSTS.iterdir():
+        materialise(host.name, base / host.name)
+    return base
+
+
+@pytest.fixture(autouse=True)
+def _trees_root(trees, monkeypatch):
+    monkeypatch.setattr(ROOT, "path", trees)
+
+
+class ROOT(object):
+    path = None
+
+
+def answering(mounts):
+    """A probe for fixture hosts: the path answers, with the device of what the mount tree reaches there."""
+
+    def probe(path, timeout):
+        return {"dev": mounts_dev(mounts, path), "responding": True, "seconds": 0.0, "error": None}
+
+    return probe
+
+
+def mounts_dev(mounts, path):
+    m = pr.reached_mount(mounts, path)
+    return m["dev"] if m else None
+
+
+def prove(scenario, path="/mnt/efs", fs_id=FS_ID, region="us-east-1", root=None, probe=None):
+    base = (root or ROOT.path) / scenario
     mounts = pr.read_mountinfo(str(base / "proc"))
     states = pr.read_state_files(str(base / "efs"))
+    fs_root = str(base / "root")
     return pr.prove(
         fs_id,
         path,
@@ -26,6 +60,8 @@ def prove(scenario, path="/mnt/efs", fs_id=FS_ID, region="us-east-1", root=HOSTS
         state_dir=str(base / "efs"),
         log_dir=str(base / "log"),
         region=region,
+        fs_root=fs_root,
+        probe=probe or (lambda p, t: answering(mounts)(p[len(fs_root) :], t)),
     )
 
 
@@ -55,7 +91,7 @@ def test_parse_mountinfo_fields_and_escapes():
 
 
 def test_mounts_at_ignores_lookalikes():
-    mounts = pr.read_mountinfo(str(HOSTS / "v2_stunnel" / "proc"))
+    mounts = pr.read_mountinfo(str(HOSTS / "v2_stunnel" / "proc"))  # no symlinks needed
     assert [m["source"] for m in pr.mounts_at(mounts, "/mnt/efs")] == ["127.0.0.1:/"]
     assert [m["fstype"] for m in pr.mounts_at(mounts, "/mnt/efs backup")] == ["ext4"]
 
@@ -109,11 +145,11 @@ def test_region_given_must_match_check_host():
 @pytest.mark.parametrize(
     "scenario, expected_failures",
     [
-        ("efs_proxy_plain", ["ca_file", "check_host", "relay_tls", "verify"]),
+        ("efs_proxy_plain", ["ca_certificates", "ca_file", "check_host", "relay_live_tls", "relay_tls", "verify"]),
         ("wrong_check_host", ["check_host"]),
         ("verify_0", ["ca_file", "verify"]),
         ("dead_pid", ["relay_alive"]),
-        ("pid_reused", ["relay_alive"]),
+        ("pid_reused", ["relay_alive"]),  # a live pid that is not the relay: its identity is not judged
         ("loopback_no_state", ["state_file"]),
         ("plain_nfs", ["loopback_source", "relay_port"]),
     ],
@@ -199,7 +235,7 @@ def test_state_file_found_by_json_mountpoint_when_the_name_differs():
 def test_state_file_prefix_of_a_deeper_path_is_not_ours(tmp_path):
     """fs-x.mnt.efs.deeper.20700 starts with fs-x.mnt.efs. but belongs to /mnt/efs/deeper."""
     root = tmp_path / "h"
-    shutil.copytree(HOSTS / "v2_stunnel", root)
+    materialise("v2_stunnel", root)
     deeper = {"pid": 9, "cmd": ["/usr/bin/stunnel", "x"], "mountpoint": "/mnt/efs/deeper"}
     (root / "efs" / "fs-12345678.mnt.efs.deeper.20700").write_text(json.dumps(deeper))
     states = pr.read_state_files(str(root / "efs"))
@@ -239,7 +275,7 @@ def test_tunnel_config_parse_sections_and_repeats():
 
 def test_broken_state_file_is_reported_not_fatal(tmp_path):
     root = tmp_path / "h"
-    shutil.copytree(HOSTS / "v2_stunnel", root)
+    materialise("v2_stunnel", root)
     (root / "efs" / "fs-12345678.mnt.efs.20529").write_text("{broken")
     proof = prove("h", root=tmp_path)
     assert proof["tls"] is False and "state_file_readable" in failed(proof)
@@ -247,7 +283,7 @@ def test_broken_state_file_is_reported_not_fatal(tmp_path):
 
 def test_missing_tunnel_config(tmp_path):
     root = tmp_path / "h"
-    shutil.copytree(HOSTS / "v2_stunnel", root)
+    materialise("v2_stunnel", root)
     (root / "efs" / "stunnel-config.fs-12345678.mnt.efs.20529").unlink()
     proof = prove("h", root=tmp_path)
     assert proof["tls"] is False and failed(proof) == ["tunnel_config"]
@@ -262,3 +298,443 @@ def test_drift_detects_access_point_and_iam_and_subpath():
     assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", False))
     assert any("IAM" in r for r in pr.drift(proof, FS_ID, "/", None, True))
     assert any("exports /" in r for r in pr.drift(proof, FS_ID, "/data", None, False))
+
+
+# ---------------------------------------------------------------- a local adversary, a sick relay (issue 11)
+
+
+def test_tls_proof_names_every_identity_check():
+    """A reader of the record sees why the mount passed: tree, device, liveness, relay identity, CA bundle."""
+    names = set(checks(prove("efs_proxy_tls")))
+    assert {
+        "path_reaches_mount",
+        "path_device",
+        "responding",
+        "relay_alive",
+        "relay_live_tls",
+        "relay_owner",
+        "relay_binary",
+        "relay_listens",
+        "ca_certificates",
+    } <= names
+    stunnel = checks(prove("v2_stunnel"))
+    assert "relay_live_tls" not in stunnel and "ca_certificates" not in stunnel
+
+
+@pytest.mark.parametrize("sep", ["\f", "\v", "\r", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_mountinfo_lines_end_only_at_newline(sep):
+    """The kernel escapes space, tab, newline and backslash only; other separators stay inside a field."""
+    text = (
+        "22 1 8:1 / / rw - ext4 /dev/vda1 rw\n"
+        "60 22 0:70 / /mnt/efs rw - nfs4 127.0.0.1:/ rw,port=20529,addr=127.0.0.1\n"
+        "70 60 8:1 /a%sb /mnt/efs rw - fuse.x%sy src%sz rw\n" % (sep, sep, sep)
+    )
+    mounts = pr.parse_mountinfo(text)
+    assert len(mounts) == 3
+    assert mounts[2]["root"] == "/a%sb" % sep and mounts[2]["fstype"] == "fuse.x%sy" % sep
+    assert mounts[2]["source"] == "src%sz" % sep and mounts[2]["dev"] == "8:1"
+
+
+def test_bind_mount_with_a_form_feed_stacked_on_the_tls_mount():
+    proof = prove("stacked_formfeed")
+    assert proof["tls"] is False
+    assert proof["fstype"] == "ext4" and proof["mount_id"] == "70"
+    assert "fstype" in failed(proof)
+
+
+def test_mount_on_a_parent_directory_hides_the_tls_mount():
+    proof = prove("covered_parent")
+    assert proof["tls"] is False
+    assert failed(proof) == ["path_device", "path_reaches_mount"]  # the tree and stat(2) agree
+    assert "tmpfs cover on /mnt" in dict((e["check"], e["detail"]) for e in proof["evidence"])["path_reaches_mount"]
+
+
+def test_top_of_the_stack_comes_from_the_mount_tree_not_line_order():
+    """`mount --move` onto the path: the covering tmpfs (id 55, parent 60) is listed before the nfs4 mount."""
+    mounts = pr.read_mountinfo(str(ROOT.path / "moved_on_top" / "proc"))
+    assert pr.reached_mount(mounts, "/mnt/efs")["mount_id"] == "55"
+    assert pr.stack_top(pr.mounts_at(mounts, "/mnt/efs"))["mount_id"] == "55"
+    proof = prove("moved_on_top")
+    assert proof["tls"] is False and proof["fstype"] == "tmpfs"
+
+
+def test_reached_mount_walks_prefixes():
+    mounts = pr.parse_mountinfo(
+        "22 1 8:1 / / rw - ext4 /dev/vda1 rw\n"
+        "30 22 0:30 / /mnt rw - tmpfs a rw\n"
+        "31 30 0:31 / /mnt/efs rw - nfs4 127.0.0.1:/ rw\n"
+        "32 22 0:32 / /mnt/efs rw - nfs4 127.0.0.1:/ rw\n"  # below /mnt's tmpfs: unreachable
+        "33 22 0:33 / /srv rw - tmpfs b rw\n"
+    )
+    assert pr.reached_mount(mounts, "/mnt/efs")["mount_id"] == "31"
+    assert pr.reached_mount(mounts, "/mnt/efs/deeper/x")["mount_id"] == "31"
+    assert pr.reached_mount(mounts, "/srv/x")["mount_id"] == "33"
+    assert pr.reached_mount(mounts, "/opt")["mount_id"] == "22"
+    assert pr.reached_mount(pr.parse_mountinfo("31 30 0:31 / /mnt/efs rw - nfs4 x rw\n"), "/mnt/efs") is None
+
+
+def test_path_device_must_be_the_judged_mount():
+    proof = prove("v2_stunnel", probe=lambda p, t: {"dev": "0:99", "responding": True, "seconds": 0.0})
+    assert proof["tls"] is False and failed(proof) == ["path_device"]
+
+
+def test_impostor_owned_by_nobody_with_a_relay_cmdline():
+    """exec -a stunnel: the cmdline and port look right; the uid and the binary do not."""
+    proof = prove("impostor_nobody")
+    assert proof["tls"] is False
+    assert failed(proof) == ["relay_binary", "relay_owner"]
+    detail = dict((e["check"], e["detail"]) for e in proof["evidence"])
+    assert "65534" in detail["relay_owner"] and "python3" in detail["relay_binary"]
+
+
+def test_the_mount_port_held_by_another_process():
+    proof = prove("port_held_by_other")
+    assert proof["tls"] is False and failed(proof) == ["relay_listens"]
+
+
+def test_any_listener_on_the_port_not_held_by_the_relay_fails(tmp_path):
+    """A second listener (0.0.0.0 or ::) that can take 127.0.0.1:<port> connections counts too."""
+    root = materialise("v2_stunnel", tmp_path / "h")
+    with open(root / "proc" / "435" / "net" / "tcp6", "a") as f:
+        f.write(
+            "   0: 00000000000000000000000000000000:5031 00000000000000000000000000000000:0000 0A "
+            "00000000:00000000 00:00000000 00000000  1000        0 50001 1 0000000000000000 100 0 0 10 0\n"
+        )
+    proof = prove("h", root=tmp_path)
+    assert failed(proof) == ["relay_listens"]
+
+
+def test_relay_exe_deleted_by_an_upgrade_still_counts(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    (root / "proc" / "435" / "exe").unlink()
+    (root / "proc" / "435" / "exe").symlink_to("/usr/bin/stunnel4 (deleted)")
+    assert prove("h", root=tmp_path)["tls"] is True
+
+
+def test_proc_net_tcp_parsing():
+    rows = pr.parse_proc_net_tcp(
+        "  sl  local_address rem_address   st\n"
+        "   0: 0100007F:5031 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 30435 1\n"
+        "   1: 00000000:0801 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 11 1\n"
+    )
+    if sys.byteorder == "little":
+        assert [(str(a), p, st, i) for a, p, st, i in rows] == [
+            ("127.0.0.1", 20529, "0A", "30435"),
+            ("0.0.0.0", 2049, "0A", "11"),
+        ]
+
+
+def test_efs_proxy_live_cmdline_without_tls(tmp_path):
+    """The state file says --tls; the running efs-proxy was started without it."""
+    root = materialise("efs_proxy_tls", tmp_path / "h")
+    (root / "proc" / "777" / "cmdline").write_bytes(
+        b"/usr/bin/efs-proxy\0/var/run/efs/stunnel-config.fs-12345678.mnt.efs.20311\0--no-direct-s3-read\0"
+    )
+    proof = prove("h", root=tmp_path)
+    assert proof["tls"] is False and failed(proof) == ["relay_live_tls"]
+
+
+def test_efs_proxy_fails_open_on_a_comment_only_ca_bundle():
+    proof = prove("efs_proxy_comment_ca")
+    assert proof["tls"] is False and failed(proof) == ["ca_certificates"]
+
+
+@pytest.mark.parametrize(
+    "ca, certs",
+    [
+        (b"", 0),
+        (b"\n\n", 0),
+        (b"# a\n# b\n", 0),
+        (b"\xff\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 0),
+        (b"# A\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 1),
+        (b"-----BEGIN CERTIFICATE-----\r\nAAAA\r\n-----END CERTIFICATE-----\r\n", 1),
+        (b"#x\n-----BEGIN CERTIFICATE-----\nAAAA\n# -----END CERTIFICATE-----\n", 0),
+        (
+            b"-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----",
+            2,
+        ),
+    ],
+)
+def test_ca_bundle_as_efs_proxy_reads_it(ca, certs):
+    assert pr.count_pem_certificates(pr.efs_proxy_ca_text(ca)) == certs
+
+
+@pytest.mark.parametrize(
+    "edit, failing",
+    [
+        (lambda c: c.replace("CAfile = /etc/amazon/efs/efs-utils.crt\n", ""), ["ca_certificates", "ca_file"]),
+        # stunnel reads option names case-insensitively, efs-proxy does not: it sees no CAfile, no checkHost
+        (lambda c: c.replace("CAfile =", "cafile ="), ["ca_certificates", "ca_file"]),
+        (lambda c: c.replace("checkHost =", "checkhost ="), ["check_host"]),
+        (lambda c: c.replace("checkHost = fs-12345678.efs.us-east-1.amazonaws.com", "checkHost ="), ["check_host"]),
+        (
+            lambda c: c.replace("CAfile = /etc/amazon/efs/efs-utils.crt", "CAfile = /etc/missing.crt"),
+            ["ca_certificates"],
+        ),
+    ],
+)
+def test_efs_proxy_config_as_efs_proxy_reads_it(tmp_path, edit, failing):
+    root = materialise("efs_proxy_tls", tmp_path / "h")
+    cfg = root / "efs" / "stunnel-config.fs-12345678.mnt.efs.20311"
+    cfg.write_text(edit(cfg.read_text()))
+    proof = prove("h", root=tmp_path)
+    assert proof["tls"] is False and failed(proof) == failing
+
+
+def test_stunnel_lowercase_keys_still_count(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    cfg = root / "efs" / "stunnel-config.fs-12345678.mnt.efs.20529"
+    cfg.write_text(cfg.read_text().replace("CAfile =", "cafile =").replace("checkHost =", "checkhost ="))
+    assert prove("h", root=tmp_path)["tls"] is True
+
+
+def test_netns_efs_proxy_keeps_its_tls_flag():
+    proof = prove("netns_efs_proxy")
+    assert failed(proof) == []
+    assert proof["tls"] is True and proof["relay"] == "efs-proxy"
+
+
+@pytest.mark.parametrize(
+    "cmd, expected",
+    [
+        (
+            ["nsenter", "--net=/var/run/netns/a", "/usr/bin/efs-proxy", "/c", "--tls", "--no-direct-s3-read"],
+            ("efs-proxy", True, "/c"),
+        ),
+        (["nsenter", "--net=/n", "/usr/bin/efs-proxy", "/c"], ("efs-proxy", False, "/c")),
+        (["/usr/bin/nsenter", "-t", "1", "-n", "--", "/usr/bin/stunnel", "/c"], ("stunnel", True, "/c")),
+        (["nsenter", "--net=/n"], (None, False, None)),
+    ],
+)
+def test_relay_of_under_nsenter(cmd, expected):
+    assert pr.relay_of(cmd) == expected
+
+
+# ---------------------------------------------------------------- liveness probe
+
+
+def test_probe_answers_with_the_real_device(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "d")
+    st = os.stat(tmp_path / "d")
+    res = pr.probe_path(str(tmp_path / "link"), timeout=10)
+    assert res["responding"] is True and res["error"] is None
+    assert res["dev"] == "%d:%d" % (os.major(st.st_dev), os.minor(st.st_dev))
+    assert res["realpath"] == os.path.realpath(str(tmp_path / "d"))
+
+
+def test_probe_of_a_missing_path_reports_the_error(tmp_path):
+    res = pr.probe_path(str(tmp_path / "nothing"), timeout=10)
+    assert res["responding"] is False and res["dev"] is None and "FileNotFoundError" in res["error"]
+
+
+def _hang_after_stat(path, emit):
+    emit({"dev": "0:70"})
+    pid_file = path + ".pid"
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
+
+
+def test_probe_of_a_hung_mount_is_killed_within_the_timeout(tmp_path):
+    start = time.monotonic()
+    res = pr.probe_path(str(tmp_path / "p"), timeout=1.0, steps=_hang_after_stat)
+    assert time.monotonic() - start < 4
+    assert res["responding"] is False and res["dev"] == "0:70" and "no answer within 1.0 s" in res["error"]
+    child = int((tmp_path / "p.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # killed and reaped
+
+
+def test_hung_mount_is_not_tls():
+    """The relay is alive and every file agrees, but the mount does not answer (SIGSTOPped relay)."""
+    proof = prove(
+        "v2_stunnel", probe=lambda p, t: {"dev": "0:70", "responding": False, "error": "no answer within %s s" % t}
+    )
+    assert proof["tls"] is False and proof["responding"] is False
+    assert failed(proof) == ["responding"]
+
+
+def test_prove_with_the_real_probe_on_a_real_directory(tmp_path):
+    """No fake: fs_root + path is stat'ed in a child; the fixture's device is set to what the kernel says."""
+    root = materialise("v2_stunnel", tmp_path / "h")
+    target = root / "root" / "mnt" / "efs"
+    target.mkdir(parents=True)
+    st = os.stat(target)
+    info = root / "proc" / "self" / "mountinfo"
+    info.write_text(info.read_text().replace(" 0:70 ", " %d:%d " % (os.major(st.st_dev), os.minor(st.st_dev))))
+    base = tmp_path / "h"
+    proof = pr.prove(
+        FS_ID,
+        "/mnt/efs",
+        pr.read_mountinfo(str(base / "proc")),
+        pr.read_state_files(str(base / "efs")),
+        proc_root=str(base / "proc"),
+        state_dir=str(base / "efs"),
+        log_dir=str(base / "log"),
+        region="us-east-1",
+        fs_root=str(base / "root"),
+    )
+    assert failed(proof) == [] and proof["tls"] is True and proof["responding"] is True
+
+
+# ---------------------------------------------------------------- S3 Files (efs-utils 3.x mount.s3files)
+
+
+def test_s3files_mount_is_not_an_efs_mount():
+    """mount.s3files mounts look like efs-proxy TLS mounts (same state file names, relay and 127.0.0.1 source)
+    but their state file says service_type s3files: never proof of a TLS mount of the EFS file system."""
+    proof = prove("s3files")
+    assert proof["mounted"] is True and proof["tls"] is False
+    assert failed(proof) == ["check_host", "service_type"]
+    assert "service_type s3files" in " ".join(pr.failed_checks(proof))
+    assert pr.supporting_matches(proof) is False
+
+
+def test_service_type_alone_rules_out_s3files(tmp_path):
+    """Even with an EFS-looking tunnel config, the state file's service_type decides."""
+    root = materialise("efs_proxy_tls", tmp_path / "h")
+    state = root / "efs" / "fs-12345678.mnt.efs.20311"
+    data = json.loads(state.read_text())
+    data["service_type"] = "s3files"
+    state.write_text(json.dumps(data))
+    proof = prove("h", root=tmp_path)
+    assert proof["tls"] is False and failed(proof) == ["service_type"]
+    del data["service_type"]  # efs-utils 1.x writes none: EFS
+    state.write_text(json.dumps(data))
+    assert prove("h", root=tmp_path)["tls"] is True
+
+
+def _real_device_host(tmp_path):
+    """v2_stunnel with root/mnt/efs a real directory whose device the mountinfo line carries."""
+    root = materialise("v2_stunnel", tmp_path / "h")
+    target = root / "root" / "mnt" / "efs"
+    target.mkdir(parents=True)
+    st = os.stat(target)
+    info = root / "proc" / "self" / "mountinfo"
+    info.write_text(info.read_text().replace(" 0:70 ", " %d:%d " % (os.major(st.st_dev), os.minor(st.st_dev))))
+    return root
+
+
+def _prove_real(root, path):
+    return pr.prove(
+        FS_ID,
+        path,
+        pr.read_mountinfo(str(root / "proc")),
+        pr.read_state_files(str(root / "efs")),
+        proc_root=str(root / "proc"),
+        state_dir=str(root / "efs"),
+        log_dir=str(root / "log"),
+        region="us-east-1",
+        fs_root=str(root / "root"),
+    )
+
+
+def test_symlinked_mount_path_is_judged_where_mount_put_it(tmp_path):
+    """mount(8) canonicalises the target: /srv/link -> /mnt/efs is the mount in mountinfo."""
+    root = _real_device_host(tmp_path)
+    (root / "root" / "srv").mkdir()
+    (root / "root" / "srv" / "link").symlink_to("../mnt/efs")
+    proof = _prove_real(root, "/srv/link")
+    assert failed(proof) == [] and proof["tls"] is True
+    assert proof["path"] == "/srv/link" and proof["real_path"] == "/mnt/efs"
+    assert proof["state_file"] == "fs-12345678.mnt.efs.20529"
+    assert "canonical_path" in checks(proof)
+    assert _prove_real(root, "/mnt/efs")["real_path"] is None
+
+
+def test_shared_client_settings_are_the_carriers(tmp_path):
+    """The rider's state file asked for an access point and IAM; the traffic rides on the carrier's
+    relay, whose TLS client certificate has neither: that is what the server sees."""
+    root = materialise("shared_client", tmp_path / "h")
+    rider = root / "efs" / "fs-12345678.mnt.b.20200"
+    data = json.loads(rider.read_text())
+    data.update({"accessPoint": "fsap-0123456789abcdef0", "awsCredentialsMethod": "metadata"})
+    rider.write_text(json.dumps(data))
+    proof = prove("h", path="/mnt/b", root=tmp_path)
+    assert proof["shared_nfs_client"] is True
+    assert proof["mounted_settings"]["access_point"] is None and proof["mounted_settings"]["iam"] is False
+    assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", True))
+
+
+def test_canonical_path(tmp_path):
+    (tmp_path / "mnt" / "efs").mkdir(parents=True)
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "link").symlink_to("../mnt/efs")
+    assert pr.canonical_path("/srv/link", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/mnt/efs/", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/missing/x", fs_root=str(tmp_path)) == "/missing/x"
+
+
+def test_leftovers_of_a_killed_helper_are_found_and_cleaned(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    efs = root / "efs"
+    name = "fs-12345678.mnt.efs.20555"
+    cmd = ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + name]
+    (efs / ("~" + name)).write_text(json.dumps({"pid": 435, "cmd": cmd}))
+    (efs / ("stunnel-config." + name)).write_text("accept = 127.0.0.1:20555\n")
+    (efs / (name + "+")).mkdir()
+    (efs / (name + "+") / "certificate.pem").write_text("x")
+    (efs / "~fs-12345678.mnt.efs.deeper.20556").write_text("{}")  # another path: not ours
+    found = pr.find_leftovers(str(efs), FS_ID, "/mnt/efs")
+    assert [f["state_file"] for f in found] == ["~" + name] and found[0]["port"] == 20555
+    # pid 435 runs another config (the live relay of /mnt/efs): never killed
+    killed = []
+    done = pr.clean_leftover(found[0], str(efs), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [] and done == ["removed ~" + name, "removed stunnel-config." + name, "removed %s+" % name]
+    assert sorted(p.name for p in efs.iterdir() if "20555" in p.name) == []
+
+
+def test_leftover_relay_is_stopped_when_it_is_that_relay(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    live = "fs-12345678.mnt.efs.20529"
+    leftover = {
+        "state_file": "~" + live,
+        "pid": 435,
+        "cmd": ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + live],
+    }
+    killed = []
+    done = pr.clean_leftover(leftover, str(tmp_path / "none"), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [435] and done == ["stopped stunnel pid 435"]
+
+
+STUNNEL_UNTRUSTED = """\
+2026.12.01 23:56:06 LOG5[0]: s_connect: connected 127.0.0.1:18443
+2026.12.01 23:56:06 LOG4[0]: CERT: Pre-verification error: self-signed certificate
+2026.12.01 23:56:06 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:06 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+STUNNEL_WRONG_NAME = """\
+2026.12.01 23:56:10 LOG4[0]: CERT: Subject checks failed
+2026.12.01 23:56:10 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:10 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+
+
+@pytest.mark.parametrize(
+    "log, expected",
+    [
+        (STUNNEL_UNTRUSTED, "certificate not trusted (CA bundle /etc/ca.pem): self-signed certificate"),
+        (STUNNEL_WRONG_NAME, "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)"),
+        (
+            "Failed to establish an initial connection to EFS. Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+            "verify failed: unable to get local issuer certificate (_ssl.c:992)\n",
+            "certificate not trusted (CA bundle /etc/ca.pem): unable to get local issuer certificate",
+        ),
+        (
+            "Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is "
+            "not valid for 'fs-1.efs.us-east-1.amazonaws.com'. (_ssl.c:992)\n",
+            "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)",
+        ),
+        ("LOG5[0]: Connection closed\n", None),
+    ],
+)
+def test_relay_failure_in_words(log, expected):
+    assert pr.relay_failure(log, "/etc/ca.pem", "fs-1.efs.us-east-1.amazonaws.com") == expected
+
+
+def test_relay_log_file():
+    assert pr.relay_log_file("foreground = yes\noutput = /var/log/amazon/efs/x.stunnel.log\n[efs]\nverify = 2\n") == (
+        "/var/log/amazon/efs/x.stunnel.log"
+    )
+    assert pr.relay_log_file("[efs]\noutput = nope\n") is None

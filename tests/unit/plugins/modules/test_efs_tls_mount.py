@@ -14,9 +14,10 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab as fs
+from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 from ansible_collections.aws_efs.transit.plugins.modules import efs_tls_mount as mod
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import materialise
 
-HOSTS = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "hosts"
 FSTABS = Path(__file__).resolve().parents[2] / "fixtures" / "mount" / "fstab"
 FOREIGN = (FSTABS / "hostile_no_trailing_newline.fstab").read_bytes()
 OUR_LINE = b"fs-12345678:/ /mnt/efs efs _netdev,tls,stunnel 0 0\n"
@@ -27,7 +28,7 @@ class Host(object):
 
     def __init__(self, tmp_path, scenario, mounted=True, fstab=FOREIGN, version="3.2.0", efs_proxy=False):
         self.root = tmp_path / "host"
-        shutil.copytree(HOSTS / scenario, self.root)
+        materialise(scenario, self.root)
         (self.root / "efs").mkdir(exist_ok=True)
         if not mounted:
             self.unmount_path("/mnt/efs")
@@ -61,7 +62,14 @@ class Host(object):
         info.write_text("".join(keep))
 
     def become(self, scenario):
-        shutil.copytree(HOSTS / scenario, self.root, dirs_exist_ok=True)
+        materialise(scenario, self.root, merge=True)
+
+    def probe(self, path, timeout):
+        """The fixture's paths have no real device: they answer with the device the mount tree reaches
+        (the real probe is tested in test_proof.py)."""
+        mounts = _proof.read_mountinfo(str(self.root / "proc"))
+        reached = _proof.reached_mount(mounts, path[len(str(self.root / "root")) :])
+        return {"dev": reached["dev"] if reached else None, "responding": True, "seconds": 0.0, "error": None}
 
     def run_command(self, cmd, **kwargs):
         self.commands.append(list(cmd))
@@ -84,6 +92,8 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "PROC_ROOT", str(host.root / "proc"))
         monkeypatch.setattr(mod, "STATE_DIR", str(host.root / "efs"))
         monkeypatch.setattr(mod, "LOG_DIR", str(host.root / "log"))
+        monkeypatch.setattr(mod, "FS_ROOT", str(host.root / "root"))
+        monkeypatch.setattr(_proof, "probe_path", host.probe)
         monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
         monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))

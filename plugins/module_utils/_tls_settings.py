@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a host's efs-utils.conf says about TLS, read the way the helper reads it.
+
+The helper takes stunnel_cafile and dns_name_suffix from [mount.<region>] when that section
+exists (and then never from [mount] for the CA: a region section without stunnel_cafile means the
+default CA file), and hostname checking, OCSP and FIPS from [mount] only. [DEFAULT] backs every
+section, as in ConfigParser.
+"""
+
+from __future__ import annotations
+
+DEFAULT_CA_FILE = "/etc/amazon/efs/efs-utils.crt"
+
+
+def _bool(value, default):
+    if value is None:
+        return default
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "yes", "true", "on"):
+        return True
+    if lowered in ("0", "no", "false", "off"):
+        return False
+    return default
+
+
+def _get(sections, name, key):
+    section = sections.get(name)
+    if section is None:
+        return None
+    if key in section:
+        return section[key]
+    return (sections.get("DEFAULT") or {}).get(key)
+
+
+def tls_settings(sections, region=None, exists=True, path=None):
+    """{section, region, check_hostname, ocsp, fips, ca_file, dns_name_suffix, ...} from parsed sections.
+
+    sections: {section name: {lower-cased key: value}}; region: the host's region when known
+    (else the [mount] region key).
+    """
+    sections = sections or {}
+    region = region or _get(sections, "mount", "region")
+    regional = "mount.%s" % region if region else None
+    section = regional if regional and regional in sections else "mount"
+    ca_file = _get(sections, section, "stunnel_cafile") or DEFAULT_CA_FILE
+    suffix = _get(sections, section, "dns_name_suffix") or _get(sections, "mount", "dns_name_suffix")
+    return {
+        "path": path,
+        "exists": bool(exists),
+        "region": region,
+        "section": section,
+        "check_hostname": _bool(_get(sections, "mount", "stunnel_check_cert_hostname"), True),
+        "ocsp": _bool(_get(sections, "mount", "stunnel_check_cert_validity"), False),
+        "fips": _bool(_get(sections, "mount", "fips_mode_enabled"), False),
+        "ca_file": ca_file,
+        "dns_name_suffix": suffix,
+    }
+
+
+def settings_problems(settings):
+    """Reasons the host's configuration weakens TLS (empty when none)."""
+    problems = []
+    if not settings["check_hostname"]:
+        problems.append(
+            "efs-utils.conf turns stunnel host name checking off (stunnel_check_cert_hostname in [mount]): "
+            "a certificate for any host name is accepted"
+        )
+    return problems

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+"""The efs_report action: records from hostvars, files written, batches merged, stats for AWX."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+from ansible.module_utils import _internal
+
+
+@pytest.fixture(scope="module")
+def act():
+    """Import the action lazily: controller imports flip module_utils into controller mode
+    (module warnings then go to the display), which would break the module tests run after these."""
+    before = _internal.is_controller
+    from ansible_collections.aws_efs.transit.plugins.action import efs_report
+
+    yield efs_report
+    _internal.is_controller = before
+
+
+RECORD = {
+    "host": "web1",
+    "compliant": False,
+    "problems": [],
+    "mounts": [
+        {
+            "path": "/mnt/plain",
+            "kind": "efs_plain",
+            "file_system_id": "fs-12345678",
+            "compliant": False,
+            "reasons": ["plain"],
+        }
+    ],
+}
+GOOD = {
+    "host": "web2",
+    "compliant": True,
+    "problems": [],
+    "mounts": [{"path": "/mnt/efs", "kind": "efs_tls", "file_system_id": "fs-12345678", "compliant": True}],
+}
+
+
+def run(act, args, hostvars, play_hosts, check_mode=False):
+    task = MagicMock()
+    task.args = args
+    task.check_mode = check_mode
+    task.async_val = 0
+    play_context = MagicMock()
+    play_context.check_mode = check_mode
+    action = act.ActionModule(task, MagicMock(), play_context, MagicMock(), MagicMock(), MagicMock())
+    return action.run(task_vars={"hostvars": hostvars, "ansible_play_hosts_all": play_hosts})
+
+
+def test_writes_every_rendering_and_returns_stats(act, tmp_path):
+    out = run(
+        act,
+        {"dest": str(tmp_path)},
+        {"web1": {"efs_client_compliance": RECORD}, "db1": {}},
+        ["web1", "db1"],
+        check_mode=True,
+    )
+    assert out["compliant"] is False and out["changed"] is False
+    assert set(out["files"]) == {"json", "markdown", "junit", "svg"}
+    doc = json.loads((tmp_path / "efs-transit-compliance.json").read_text())
+    assert doc == json.loads(json.dumps(out["report"]))
+    assert doc["check_mode"] is True and doc["generator"]["collection_version"] == act.collection_version()
+    assert [h["host"] for h in doc["hosts"]] == ["db1", "web1"]
+    ET.parse(str(tmp_path / "efs-transit-compliance.junit.xml"))
+    ET.parse(str(tmp_path / "efs-transit-compliance.svg"))
+    assert (tmp_path / "efs-transit-compliance.md").read_text().startswith("# EFS encryption in transit: NOT COMPLIANT")
+    assert out["ansible_stats"]["per_host"] is False
+    assert out["ansible_stats"]["data"]["efs_transit_compliant"] is False
+    assert "mount web1:/mnt/plain (fs-12345678): plain" in out["msg"]
+
+
+def test_second_batch_of_the_same_run_merges(act, tmp_path):
+    run(act, {"dest": str(tmp_path), "hosts": ["web1"]}, {"web1": {"efs_client_compliance": RECORD}}, ["web1"])
+    out = run(act, {"dest": str(tmp_path), "hosts": ["web2"]}, {"web2": {"efs_client_compliance": GOOD}}, ["web2"])
+    assert [h["host"] for h in out["report"]["hosts"]] == ["web1", "web2"]
+    fs = out["report"]["file_systems"][0]
+    assert fs["hosts_tls"] == ["web2"] and fs["hosts_without_tls"] == ["web1"]
+    out = run(
+        act,
+        {"dest": str(tmp_path), "hosts": ["web2"], "merge": False},
+        {"web2": {"efs_client_compliance": GOOD}},
+        ["web2"],
+    )
+    assert [h["host"] for h in out["report"]["hosts"]] == ["web2"] and out["compliant"] is True
+
+
+def test_bad_format_and_unwritable_dest(act, tmp_path):
+    assert run(act, {"formats": ["pdf"]}, {}, [])["failed"] is True
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = run(act, {"dest": str(blocker / "sub")}, {}, [])
+    assert out["failed"] is True and "cannot write the report" in out["msg"]
+
+
+def test_versions_and_run_id(act):
+    with open(act.COLLECTION_ROOT + "/galaxy.yml", encoding="utf-8") as f:
+        assert act.collection_version() == yaml.safe_load(f)["version"]
+    assert act.run_id() == act.run_id() and act.run_id().count("-") >= 2

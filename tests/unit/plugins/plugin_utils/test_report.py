@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+"""The report document: joins, the fleet verdict, failures, merging batches, and its JSON Schema."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import jsonschema
+import pytest
+
+from ansible_collections.aws_efs.transit.plugins.plugin_utils import _report as rp
+from ansible_collections.aws_efs.transit.plugins.plugin_utils._host_record import audit_host_record
+
+from .conftest import INFO, audit_result
+
+META = {
+    "generated_at": "2026-12-01T23:05:00Z",
+    "collection_version": "0.1.0",
+    "ansible_core_version": "2.19.14",
+    "run_id": "ctl-100-5000",
+}
+ENFORCES = {"enforces_tls": True, "clients_can_mount": True, "root_access_without_tls": False, "reasons": ["ok"]}
+OPEN = {
+    "enforces_tls": False,
+    "clients_can_mount": True,
+    "root_access_without_tls": True,
+    "reasons": ["no policy: EFS lets any client that reaches a mount target mount without TLS"],
+}
+UNKNOWN = {"enforces_tls": None, "clients_can_mount": None, "root_access_without_tls": None, "reasons": ["Condition X"]}
+
+
+def validate(doc, schema):
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(doc)))
+
+
+def fs(doc, fs_id):
+    return next(f for f in doc["file_systems"] if f["file_system_id"] == fs_id)
+
+
+def test_mixed_fleet_document_validates_and_is_not_compliant(fleet, schema):
+    doc = rp.build(fleet, [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], ["web1", "web2", "db1"], META)
+    validate(doc, schema)
+    assert doc["schema_version"] == rp.SCHEMA_VERSION and doc["generator"]["ansible_core_version"] == "2.19.14"
+    assert doc["compliant"] is False
+    assert [h["host"] for h in doc["hosts"]] == ["db1", "web1", "web2"]
+    assert doc["hosts"][0]["problems"] == [rp.NO_RECORD]
+    s = doc["summary"]
+    assert (s["hosts_total"], s["hosts_compliant"]) == (3, 1)
+    assert (s["mounts_total"], s["mounts_tls"], s["mounts_without_tls"], s["mounts_not_efs"]) == (12, 2, 6, 4)
+
+
+def test_mounts_are_joined_to_their_file_system(fleet):
+    doc = rp.build(fleet, [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], meta=META)
+    f = fs(doc, "fs-12345678")
+    assert [(c["host"], c["path"], c["kind"]) for c in f["clients"]] == [
+        ("web1", "/mnt/efs", "efs_tls"),
+        ("web1", "/mnt/plain", "efs_plain"),
+        ("web2", "/mnt/efs", "efs_tls"),
+    ]
+    # A host with one plain mount of a file system counts as "without TLS" for it.
+    assert f["hosts_tls"] == ["web2"] and f["hosts_without_tls"] == ["web1"]
+    assert f["policy"]["enforces_tls"] is True and f["compliant"] is False
+    assert f["reasons"] == ["web1 mounts it at /mnt/plain without TLS"]
+    # The loopback mount with no state file names no file system.
+    assert doc["file_systems"][-1]["file_system_id"] == rp.UNKNOWN_FS
+
+
+def test_failures_name_every_mount_host_path_why_and_file_system(fleet):
+    doc = rp.build(fleet, [{"file_system_id": "fs-aaaaaaaa", "verdict": OPEN}], ["web1", "web2", "db1"], META)
+    text = "\n".join(doc["failures"])
+    for path in ("/mnt/plain", "/mnt/proxyplain", "/mnt/byip", "/mnt/orphan", "/mnt/az", "/mnt/bare"):
+        assert "mount web1:%s" % path in text
+    assert "mount web1:/mnt/plain (fs-12345678): undeclared EFS mount without TLS" in text
+    assert "host db1: no compliance record" in text
+    assert "file system fs-aaaaaaaa: the policy does not enforce TLS; no policy: EFS lets" in text
+    assert "web2" not in text
+    assert rp.message(doc).startswith("EFS encryption in transit: NOT COMPLIANT - hosts 1/3")
+
+
+def test_fleet_compliant_only_when_hosts_mounts_and_policies_all_are(schema):
+    tls_fstab = "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+    web2 = audit_host_record(
+        "web2",
+        INFO,
+        audit_result("v2_stunnel", [{"file_system_id": "fs-12345678", "path": "/mnt/efs"}], fstab=tls_fstab),
+    )
+    ok = rp.build([web2], [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], ["web2"], META)
+    validate(ok, schema)
+    assert ok["compliant"] is True and ok["failures"] == [] and ok["policies_checked"] is True
+    # The same hosts with a policy that lets plain NFS in: not compliant.
+    bad = rp.build([web2], [{"file_system_id": "fs-12345678", "verdict": OPEN}], ["web2"], META)
+    assert bad["compliant"] is False and fs(bad, "fs-12345678")["hosts_tls"] == ["web2"]
+    # Unknown is never "enforces".
+    unknown = rp.build([web2], [{"file_system_id": "fs-12345678", "verdict": UNKNOWN}], ["web2"], META)
+    assert unknown["compliant"] is False
+    assert unknown["failures"] == ["file system fs-12345678: the policy's TLS enforcement is unknown; Condition X"]
+    # Drift alone fails too.
+    drift = rp.build([web2], [{"file_system_id": "fs-12345678", "verdict": ENFORCES, "changed": True}], ["web2"], META)
+    assert drift["compliant"] is False and fs(drift, "fs-12345678")["policy"]["drift"] is True
+    # A policy of a file system no audited host mounts still counts.
+    other = rp.build([web2], [{"file_system_id": "fs-87654321", "verdict": OPEN}], ["web2"], META)
+    assert other["compliant"] is False and fs(other, "fs-87654321")["clients"] == []
+    # Without a server-side check the client side decides, and the report says so.
+    unchecked = rp.build([web2], [], ["web2"], META)
+    assert unchecked["compliant"] is True and unchecked["policies_checked"] is False
+    assert fs(unchecked, "fs-12345678")["policy"]["checked"] is False
+    assert rp.headline(unchecked).endswith("(policies not checked)")
+
+
+def test_drift_records_and_verdicts_for_one_file_system_combine():
+    doc = rp.build(
+        [],
+        [
+            {
+                "file_system_id": "fs-12345678",
+                "changed": False,
+                "compliant": True,
+                "msg": "the live policy is the desired one",
+            },
+            {"file_system_id": "fs-12345678", "verdict": OPEN},
+        ],
+        meta=META,
+    )
+    policy = fs(doc, "fs-12345678")["policy"]
+    assert policy["enforces_tls"] is False and policy["compliant"] is False and policy["drift"] is False
+    failed = rp.build([], [{"file_system_id": "fs-12345678", "failed": True, "msg": "AccessDenied"}], meta=META)
+    assert fs(failed, "fs-12345678")["policy"]["reasons"] == ["AccessDenied"] and not failed["compliant"]
+
+
+def test_warn_policy_lists_warnings_and_passes(schema):
+    rec = audit_host_record("web1", INFO, audit_result("audit_mixed", undeclared="warn"))
+    doc = rp.build([rec], [], ["web1"], dict(META, undeclared_mounts="warn"))
+    validate(doc, schema)
+    assert doc["compliant"] is True and doc["failures"] == []
+    assert any(w.startswith("mount web1:/mnt/plain: undeclared EFS mount without TLS") for w in doc["warnings"])
+
+
+def test_converge_records_without_kind_are_understood(schema):
+    record = {
+        "host": "web3",
+        "compliant": False,
+        "problems": [],
+        "mounts": [
+            {
+                "file_system_id": "fs-12345678",
+                "path": "/mnt/a",
+                "state": "mounted",
+                "mounted": True,
+                "tls": True,
+                "compliant": True,
+                "reasons": [],
+            },
+            {
+                "file_system_id": "fs-12345678",
+                "path": "/mnt/b",
+                "state": "mounted",
+                "mounted": True,
+                "tls": False,
+                "compliant": False,
+                "reasons": ["relay_tls: x"],
+            },
+            {
+                "file_system_id": "fs-12345678",
+                "path": "/mnt/c",
+                "state": "unmounted",
+                "mounted": False,
+                "tls": False,
+                "compliant": True,
+                "reasons": [],
+            },
+        ],
+    }
+    doc = rp.build([record], [], ["web3"], dict(META, mode="converge"))
+    validate(doc, schema)
+    assert [m["kind"] for m in doc["hosts"][0]["mounts"]] == ["efs_tls", "efs_plain", "absent"]
+    assert doc["hosts"][0]["mounts"][2]["wanted"] == "unmounted"
+
+
+def test_a_host_flagged_compliant_with_a_failing_mount_is_not():
+    record = {
+        "host": "h",
+        "compliant": True,
+        "problems": [],
+        "mounts": [{"path": "/x", "kind": "efs_plain", "compliant": False}],
+    }
+    assert rp.build([record], meta=META)["compliant"] is False
+
+
+def test_empty_fleet(schema):
+    doc = rp.build([], [], [], META)
+    validate(doc, schema)
+    assert doc["compliant"] is True and doc["summary"]["hosts_total"] == 0
+
+
+# ---------------------------------------------------------------- batches
+
+
+def test_merge_keeps_earlier_batches_of_the_same_run(fleet, schema):
+    web1, web2 = fleet
+    first = rp.build([web1], [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], ["web1"], META)
+    second = rp.merge(json.loads(json.dumps(first)), [web2], [], ["web2"], META)
+    validate(second, schema)
+    assert [h["host"] for h in second["hosts"]] == ["web1", "web2"]
+    f = fs(second, "fs-12345678")
+    assert f["policy"]["enforces_tls"] is True and f["hosts_tls"] == ["web2"] and f["hosts_without_tls"] == ["web1"]
+    # The merge recomputes the verdict over both batches.
+    assert second["summary"]["hosts_total"] == 2 and second["compliant"] is False
+
+
+def test_merge_replaces_a_host_seen_again_and_ignores_other_runs(fleet):
+    web1, web2 = fleet
+    first = rp.build([], [], ["web1", "web2"], META)
+    assert all(h["problems"] == [rp.NO_RECORD] for h in first["hosts"])
+    second = rp.merge(first, [web2], [], ["web2"], META)
+    assert [h["host"] for h in second["hosts"]] == ["web1", "web2"] and second["hosts"][1]["compliant"]
+    other_run = rp.merge(first, [web2], [], ["web2"], dict(META, run_id="ctl-101-6000"))
+    assert [h["host"] for h in other_run["hosts"]] == ["web2"]
+    assert rp.merge(None, [web2], [], ["web2"], META)["summary"]["hosts_total"] == 1
+
+
+def test_merge_round_trips_policy_verdicts(fleet):
+    first = rp.build([], [{"file_system_id": "fs-12345678", "verdict": UNKNOWN, "changed": True}], [], META)
+    again = rp.merge(copy.deepcopy(first), [], [], [], META)
+    assert fs(again, "fs-12345678")["policy"] == fs(first, "fs-12345678")["policy"]
+
+
+def test_stats_for_awx(fleet):
+    doc = rp.build(fleet, [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], ["web1", "web2"], META)
+    stats = rp.stats(doc)
+    assert stats["efs_transit_compliant"] is False
+    assert stats["efs_transit_summary"]["hosts_total"] == 2
+    assert stats["efs_transit_file_systems"]["fs-12345678"] == {
+        "compliant": False,
+        "policy_enforces_tls": True,
+        "hosts_tls": 1,
+        "hosts_without_tls": 1,
+    }
+    assert stats["efs_transit_failures"] == doc["failures"]
+
+
+@pytest.mark.parametrize("mutate", ["kind", "schema_version", "fs_id"])
+def test_schema_rejects_broken_documents(fleet, schema, mutate):
+    doc = json.loads(json.dumps(rp.build(fleet, [], [], META)))
+    if mutate == "kind":
+        doc["hosts"][0]["mounts"][0]["kind"] = "maybe_tls"
+    elif mutate == "schema_version":
+        doc["schema_version"] = "0.9"
+    else:
+        doc["file_systems"][0]["file_system_id"] = "fs-XYZ"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate(doc)
