@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to aws_efs.transit
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Proof that a live mount goes through a verified TLS relay.
 
 From amazon-efs-utils 2.0 on every mount, TLS or not, shows 127.0.0.1 as its
@@ -24,11 +24,12 @@ import signal
 import sys
 import time
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import normalize_mount_point, unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._files import normalize_path as normalize_mount_point
+from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._helper import LOG_DIR, STATE_DIR
 
 PROC_ROOT = "/proc"
-STATE_DIR = "/var/run/efs"
-LOG_DIR = "/var/log/amazon/efs"
+
 NFS_TYPES = ("nfs4", "nfs")
 # How long the liveness probe may wait for the mount to answer before it is killed.
 PROBE_TIMEOUT = 10.0

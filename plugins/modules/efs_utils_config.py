@@ -17,8 +17,11 @@ description:
     change. Every other byte (comments, order, spacing, other keys) stays as it was. A missing
     key is added after its commented-out example when the section has one, else at the end of
     its section; a missing section is appended.
-  - The write is atomic (temporary file and rename) and keeps the file's owner, mode and
-    SELinux context.
+  - The write is atomic (temporary file, fsync, rename) under a lock file beside it
+    (C(.efs-utils.conf.efs.lock)), after re-reading the file under that lock, and keeps the file's
+    owner, mode and SELinux context. It is the same writer that edits fstab.
+  - The file is read as the helper reads it (Python's configparser, C([DEFAULT]) included); an edit
+    the helper would read differently (a continuation line, say) is refused.
 author:
   - aws_efs.transit contributors (@aws-efs)
 options:
@@ -84,11 +87,11 @@ path:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._ini_keys import IniValueError, set_keys
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import IniValueError, set_keys
 
 
 def main():
@@ -105,15 +108,13 @@ def main():
     exists = os.path.isfile(path)
     if not exists and not module.params["create"]:
         module.fail_json(msg="%s does not exist: install efs-utils first (or set create=true)" % path, path=path)
-    before = ""
-    if exists:
-        try:
-            with open(path, "rb") as handle:
-                before = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
+    if not os.path.isdir(os.path.dirname(path) or "."):
+        module.fail_json(msg="directory %s does not exist" % os.path.dirname(path), path=path)
     try:
+        before = _files.read_text(path) or ""
         after, changes = set_keys(before, module.params["settings"])
+    except OSError as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
     except IniValueError as exc:
         module.fail_json(msg=str(exc), path=path)
 
@@ -123,22 +124,17 @@ def main():
     if not result["changed"] or module.check_mode:
         module.exit_json(**result)
 
-    if exists and module.params["backup"]:
-        result["backup_file"] = module.backup_local(path)
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        module.fail_json(msg="directory %s does not exist" % directory, path=path)
-    fd, tmp = tempfile.mkstemp(prefix=".efs-utils.conf.", dir=directory)
+    def edit(text):
+        # Under the lock: apply the same settings to what is there now.
+        return set_keys(text, module.params["settings"])[0]
+
+    backup = module.backup_local if module.params["backup"] else None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(after.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        # atomic_move copies owner, mode and SELinux context from the file it replaces.
-        module.atomic_move(tmp, path, unsafe_writes=False)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _before, _after, backup_file = _files.locked_update(path, edit, move=module.atomic_move, backup=backup)
+    except (OSError, TimeoutError, IniValueError) as exc:
+        module.fail_json(msg="could not update %s: %s" % (path, exc), path=path)
+    if backup_file:
+        result["backup_file"] = backup_file
     if not exists:
         os.chmod(path, 0o644)
     module.exit_json(**result)
