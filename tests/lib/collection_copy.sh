@@ -14,7 +14,7 @@ collection_copy() {
   # ansible-test's --requirements fetches a pip bootstrap script from a host we cannot reach;
   # a local stand-in that bootstraps pip from ensurepip does the same job.
   local v f
-  for v in 24_2 25_0 25_1 25_2 25_3 26_0; do
+  for v in 23_1_2 24_0 24_2 24_3_1 25_0 25_0_1 25_1 25_1_1 25_2 25_3 26_0; do
     f="$HOME/.ansible/test/cache/get_pip_$v.py"
     [ -f "$f" ] || { mkdir -p "${f%/*}"; printf 'import ensurepip\nensurepip.bootstrap(upgrade=True)\n' > "$f"; }
   done
