@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.aws_efs.transit.plugins.filter import compliance
 
 
@@ -12,7 +10,7 @@ def test_layout_filter_from_facts():
     facts = {"distribution": "Amazon", "distribution_major_version": "2", "os_family": "RedHat"}
     layout = compliance.efs_client_layout(facts)
     assert layout["stunnel_names"] == ["stunnel5"] and layout["mount_efs"] == "/sbin/mount.efs"
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(Exception, match="no efs-utils layout for Archlinux"):
         compliance.efs_client_layout({"distribution": "Archlinux", "os_family": "Archlinux"})
 
 
