@@ -10,18 +10,22 @@ from unittest.mock import MagicMock
 import pytest
 import yaml
 
-from ansible.module_utils import _internal
+try:
+    from ansible.module_utils import _internal
+except ImportError:  # ansible-core < 2.19: no controller mode to restore
+    _internal = None
 
 
 @pytest.fixture(scope="module")
 def act():
     """Import the action lazily: controller imports flip module_utils into controller mode
     (module warnings then go to the display), which would break the module tests run after these."""
-    before = _internal.is_controller
+    before = _internal.is_controller if _internal else None
     from ansible_collections.aws_efs.transit.plugins.action import efs_report
 
     yield efs_report
-    _internal.is_controller = before
+    if _internal:
+        _internal.is_controller = before
 
 
 RECORD = {
