@@ -4,7 +4,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/env.sh"
 [ -x "$VENV/bin/ansible-playbook" ] || die "no venv at $VENV: run tests/setup.sh first (or set AWS_EFS_TRANSIT_VENV)"
-ALL_TIERS=(unit sanity collection policy role-static guest adversarial)
+ALL_TIERS=(unit sanity matrix collection policy role-static guest adversarial)
 tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
 declare -a summary=()
 # Guests and the emulator never outlive the test run, whatever happens.

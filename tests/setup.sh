@@ -26,4 +26,4 @@ if [ ! -x "$VENV/bin/ansible-playbook" ] || [ "$REPO/tests/requirements.txt" -nt
   "$VENV/bin/pip" install -q -r "$REPO/tests/requirements.txt" 2> >(grep -v "is ignored" >&2)
   touch "$VENV/.installed"
 fi
-log "ansible $("$VENV/bin/ansible" --version | head -1)"
+log "ansible $("$VENV/bin/ansible" --version | sed -n 1p)"

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to aws_efs.transit
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The EFS mount helper's option matrix, as pure functions.
 
 Everything here works on plain data so it can be tested without a host:
@@ -12,10 +12,11 @@ option fields as sets.
 from __future__ import annotations
 
 import ipaddress
-import posixpath
 import re
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._ids import FS_ID_RE
+from ansible_collections.aws_efs.transit.plugins.module_utils._files import normalize_path
+from ansible_collections.aws_efs.transit.plugins.module_utils._helper import version_text
+from ansible_collections.aws_efs.transit.plugins.module_utils._ids import FS_ID_DESCRIPTION, FS_ID_RE
 
 # First helper release that strips each option before calling mount.nfs4.
 # Older helpers hand unknown options to mount.nfs4, which then fails with
@@ -48,7 +49,7 @@ MANAGED_OPTIONS = {
     "tls": "always added by the module",
     "iam": "use the iam parameter",
     "accesspoint": "use the access_point parameter",
-    "awsprofile": "use the aws_profile parameter",
+    "awsprofile": "use the efs_utils_aws_profile parameter",
     "region": "use the region parameter",
     "mounttargetip": "use the mount_target_ip parameter",
     "az": "use the az parameter",
@@ -82,20 +83,6 @@ _UNSAFE_PATH_RE = re.compile(r'[\s,=#"\'\\]|[\x00-\x1f\x7f]')
 
 class OptionError(ValueError):
     """Input that must never reach fstab or the helper."""
-
-
-def parse_version(text):
-    """'3.2.0~standin1' -> (3, 2, 0); None when no leading number."""
-    if text is None:
-        return None
-    m = re.match(r"^\s*v?(\d+(?:\.\d+)*)", str(text))
-    if not m:
-        return None
-    return tuple(int(p) for p in m.group(1).split("."))
-
-
-def version_text(version):
-    return ".".join(str(p) for p in version) if version else "unknown"
 
 
 def supports(option_key, version):
@@ -138,7 +125,9 @@ def check_field(name, value, pattern=_UNSAFE_VALUE_RE):
 def validate_fs_id(value):
     check_field("file_system_id", value)
     if not FS_ID_RE.match(value):
-        raise OptionError("file_system_id must look like fs-0123abcd or fs-0123456789abcdef0, got %r" % value)
+        raise OptionError(
+            "file_system_id must be %s (fs-0123abcd, fs-0123456789abcdef0), got %r" % (FS_ID_DESCRIPTION, value)
+        )
     return value
 
 
@@ -164,9 +153,9 @@ def validate_az(value):
 
 
 def validate_profile(value):
-    check_field("aws_profile", value)
+    check_field("efs_utils_aws_profile", value)
     if not PROFILE_RE.match(value):
-        raise OptionError("aws_profile may hold only letters, digits and _ . @ + -, got %r" % value)
+        raise OptionError("efs_utils_aws_profile may hold only letters, digits and _ . @ + -, got %r" % value)
     return value
 
 
@@ -183,9 +172,7 @@ def validate_path(value, name="path"):
     check_field(name, value, _UNSAFE_PATH_RE)
     if not value.startswith("/"):
         raise OptionError("%s must be absolute, got %r" % (name, value))
-    norm = posixpath.normpath(value)
-    if norm.startswith("//"):
-        norm = "/" + norm.lstrip("/")
+    norm = normalize_path(value)
     if name == "path" and norm == "/":
         raise OptionError("path must not be /")
     return norm
@@ -307,36 +294,6 @@ def helper_rejections(options):
     if keys.get("verify", "2") != "2" and "verify" in keys:
         errors.append("verify=%s turns certificate checking off" % keys["verify"])
     return errors
-
-
-def choose_relay(relay, version, efs_proxy_present):
-    """Decide whether to add the helper's `stunnel` option and which relay to expect.
-
-    Returns (add_stunnel_option, expected_relay). Raises OptionError for a
-    combination the installed helper cannot do.
-    """
-    if version is not None and tuple(version) < (2, 0):
-        if relay == "efs-proxy":
-            raise OptionError(
-                "relay=efs-proxy needs amazon-efs-utils 2.0 or later; %s is installed" % version_text(version)
-            )
-        # 1.x always uses stunnel and would pass a `stunnel` option on to mount.nfs4.
-        return False, "stunnel"
-    if version is None and not efs_proxy_present and relay != "efs-proxy":
-        raise OptionError(
-            'cannot tell the amazon-efs-utils version (needed to decide on the "stunnel" option): '
-            "install the helper or set helper_version"
-        )
-    if relay == "stunnel":
-        return True, "stunnel"
-    if relay == "efs-proxy":
-        if not efs_proxy_present:
-            raise OptionError("relay=efs-proxy but no efs-proxy binary is installed")
-        return False, "efs-proxy"
-    # auto: 2.0+ has no fallback, a missing efs-proxy fails the mount unless stunnel is asked for.
-    if efs_proxy_present:
-        return False, "efs-proxy"
-    return True, "stunnel"
 
 
 def build_options(

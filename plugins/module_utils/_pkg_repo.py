@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import version_matches
+from ansible_collections.aws_efs.transit.plugins.module_utils._helper import version_matches
 
 MANAGERS = ("apt", "dnf", "dnf5", "yum", "zypper")
 # Where each package manager reads repository definitions and trusted keys.

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to aws_efs.transit
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Proof that a live mount goes through a verified TLS relay.
 
 From amazon-efs-utils 2.0 on every mount, TLS or not, shows 127.0.0.1 as its
@@ -24,11 +24,12 @@ import signal
 import sys
 import time
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import normalize_mount_point, unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._files import normalize_path as normalize_mount_point
+from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import unescape
+from ansible_collections.aws_efs.transit.plugins.module_utils._helper import LOG_DIR, STATE_DIR
 
 PROC_ROOT = "/proc"
-STATE_DIR = "/var/run/efs"
-LOG_DIR = "/var/log/amazon/efs"
+
 NFS_TYPES = ("nfs4", "nfs")
 # How long the liveness probe may wait for the mount to answer before it is killed.
 PROBE_TIMEOUT = 10.0
@@ -298,6 +299,71 @@ def cmdline_is_relay(cmdline, kind, config):
     return k == kind and (config is None or conf == config)
 
 
+# ---------------------------------------------------------------- leftovers of a killed helper
+
+
+def find_leftovers(state_dir, fs_id, path):
+    """The helper writes its state file as `~<name>` and renames it once mounted; killed before
+    (mount_timeout) it leaves that file, its tunnel config, its `<name>+` directory and a running
+    relay, which the watchdog never looks at, and the name keeps its port reserved."""
+    prefix = "~%s.%s." % (fs_id, safe_mount_point_name(path))
+    found = []
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return found
+    for name in names:
+        if not (name.startswith(prefix) and name[len(prefix) :].isdigit()):
+            continue
+        try:
+            with open(posixpath.join(state_dir, name), "rb") as f:
+                data = json.loads(f.read().decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            data = {}
+        found.append(
+            {
+                "state_file": name,
+                "pid": data.get("pid") if isinstance(data, dict) else None,
+                "cmd": data.get("cmd") if isinstance(data, dict) else None,
+                "port": state_file_port(name),
+            }
+        )
+    return found
+
+
+def clean_leftover(leftover, state_dir=STATE_DIR, proc_root=PROC_ROOT, kill=os.kill):
+    """Stop the leftover's relay (only when it is root's relay for exactly that config) and remove
+    its files. Returns what was done, one phrase per step."""
+    done = []
+    base = leftover["state_file"][1:]
+    kind, _tls, config = relay_of(leftover.get("cmd"))
+    pid = leftover.get("pid")
+    if pid and kind and cmdline_is_relay(read_cmdline(proc_root, pid), kind, config):
+        uids = read_uids(proc_root, pid)
+        if uids is not None and all(u == 0 for u in uids) and exe_kind(read_exe(proc_root, pid)) == kind:
+            try:
+                kill(int(pid), signal.SIGTERM)
+                done.append("stopped %s pid %s" % (kind, pid))
+            except OSError:
+                pass
+    for name in (leftover["state_file"], "stunnel-config." + base):
+        try:
+            os.unlink(posixpath.join(state_dir, name))
+            done.append("removed %s" % name)
+        except FileNotFoundError:
+            pass
+    extra = posixpath.join(state_dir, base + "+")
+    if os.path.isdir(extra) and not os.path.islink(extra):
+        for root, dirs, files in os.walk(extra, topdown=False):
+            for n in files:
+                os.unlink(posixpath.join(root, n))
+            for n in dirs:
+                os.rmdir(posixpath.join(root, n))
+        os.rmdir(extra)
+        done.append("removed %s+" % base)
+    return done
+
+
 # ---------------------------------------------------------------- relay identity
 # /proc/<pid>/cmdline is whatever the process says it is (`exec -a stunnel`), and the
 # relay ports are unprivileged: identity comes from what only the kernel writes.
@@ -476,6 +542,18 @@ def probe_path(path, timeout=PROBE_TIMEOUT, steps=_probe_steps):
     return result
 
 
+def _realpath_step(path, emit):
+    emit({"realpath": os.path.realpath(path)})
+    emit({"responding": True})
+
+
+def canonical_path(path, fs_root="/", timeout=PROBE_TIMEOUT):
+    """Where mount(8) puts a mount for `path` (symlinks resolved), resolved in a bounded child;
+    `path` itself when that does not answer in time."""
+    real = probe_path(posixpath.join(fs_root, path.lstrip("/")), timeout, steps=_realpath_step).get("realpath")
+    return normalize_mount_point(_within_root(fs_root, real) or path)
+
+
 def _reap(pid, grace=1.0):
     """Collect the child; one stuck in the kernel is left to init rather than waited for."""
     deadline = time.monotonic() + grace
@@ -559,6 +637,35 @@ def efs_proxy_ca_text(data):
 
 def count_pem_certificates(text):
     return len(_PEM_CERT_RE.findall(text))
+
+
+# ---------------------------------------------------------------- why a relay refused the target
+
+# stunnel 5 ("CERT: ..."), and Python/OpenSSL wording as a Python relay logs it.
+_NAME_FAILURE_RE = re.compile(
+    r"CERT: Subject checks failed|Hostname mismatch|host ?name (?:does not match|mismatch)", re.I
+)
+_CA_FAILURE_RE = re.compile(
+    r"CERT: Pre-verification error: (?P<a>.+)|certificate verify failed: (?P<b>[^(\n]+)|(?P<c>unknown ca|untrusted)",
+    re.I,
+)
+
+
+def relay_log_file(config_text):
+    """The relay's own log (`output =`, written with stunnel_debug_enabled), or None."""
+    return _last(parse_tunnel_sections(config_text).get("", {}), "output")
+
+
+def relay_failure(log_text, ca_file, check_host):
+    """The last certificate refusal a relay logged, in words; None when it logged none."""
+    for line in reversed(log_text.split("\n")):
+        if _NAME_FAILURE_RE.search(line):
+            return "host name does not match (checkHost %s)" % check_host
+        m = _CA_FAILURE_RE.search(line)
+        if m:
+            why = (m.group("a") or m.group("b") or m.group("c")).strip().rstrip(".")
+            return "certificate not trusted (CA bundle %s): %s" % (ca_file, why)
+    return None
 
 
 # ---------------------------------------------------------------- mount.log

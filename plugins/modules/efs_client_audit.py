@@ -183,8 +183,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit, _proof, _tls_settings
-from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import parse_ini
-from ansible_collections.aws_efs.transit.plugins.module_utils._fstab import read_text
+from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf
+from ansible_collections.aws_efs.transit.plugins.module_utils._files import read_text
 
 FACTS = {"proc_root": _proof.PROC_ROOT, "state_dir": _proof.STATE_DIR, "log_dir": _proof.LOG_DIR}
 
@@ -193,7 +193,10 @@ def _read_config(path):
     if not os.path.isfile(path):
         return False, {}
     with open(path, encoding="utf-8", errors="replace") as handle:
-        return True, parse_ini(handle.read())
+        try:
+            return True, _efs_utils_conf.read(handle.read())
+        except _efs_utils_conf.IniValueError:
+            return True, {}  # the helper cannot read it either: efs_client_info reports why
 
 
 def main():

@@ -21,11 +21,18 @@ description:
 author:
   - aws_efs.transit contributors (@aws-efs)
 options:
+  layout:
+    description:
+      - Distribution layout of the efs-utils package (where it puts C(mount.efs) and C(efs-proxy), which stunnel
+        it runs, how the package is named); one table in the collection holds them.
+      - V(auto) reads C(/etc/os-release). The role passes what it resolved from the facts.
+    type: str
+    choices: [auto, deb, rpm, amazon2, amazon2023, suse]
+    default: auto
   package_name:
     description:
-      - Name of the efs-utils package. openSUSE and SLES call it C(aws-efs-utils).
+      - Name of the efs-utils package; by default the layout's (openSUSE and SLES call it C(aws-efs-utils)).
     type: str
-    default: amazon-efs-utils
   package_format:
     description:
       - How to query the package database. V(auto) uses C(dpkg-query) when present, else C(rpm).
@@ -37,27 +44,27 @@ options:
     type: path
     default: /etc/amazon/efs/efs-utils.conf
   mount_helper_paths:
-    description: Where the mount helper may be; the first existing path is reported.
+    description:
+      - Where the mount helper may be; the first existing path is reported.
+      - By default the layout's own place, then where the helper searches (C(/sbin), C(/usr/sbin), ...).
     type: list
     elements: path
-    default: [/sbin/mount.efs, /usr/sbin/mount.efs]
   watchdog_paths:
-    description: Where the watchdog program may be.
+    description: Where the watchdog program may be (default C(/usr/bin/amazon-efs-mount-watchdog)).
     type: list
     elements: path
-    default: [/usr/bin/amazon-efs-mount-watchdog]
   efs_proxy_paths:
-    description: Where C(efs-proxy) (efs-utils 2.0 and later) may be.
+    description:
+      - Where C(efs-proxy) (efs-utils 2.0 and later) may be.
+      - By default the layout's own place, then where the helper searches.
     type: list
     elements: path
-    default: [/usr/bin/efs-proxy]
   stunnel_names:
     description:
-      - stunnel binaries to look for in C(PATH), in order of preference (efs-utils prefers
-        C(stunnel5) on Amazon Linux 2). Absolute paths are accepted too.
+      - stunnel binaries to look for, in order of preference. By default the layout's (C(stunnel5) on
+        Amazon Linux 2, as efs-utils does, C(stunnel) elsewhere). Absolute paths are accepted too.
     type: list
     elements: str
-    default: [stunnel]
   watchdog_unit:
     description: systemd unit of the watchdog.
     type: str
@@ -96,7 +103,6 @@ seealso:
 EXAMPLES = r"""
 - name: Read the EFS client facts
   aws_efs.transit.efs_client_info:
-    stunnel_names: [stunnel5, stunnel]
     relay: auto
   register: efs_info
 
@@ -153,9 +159,18 @@ efs_utils:
       description: Whether the configuration file exists.
       type: bool
     config:
-      description: Configuration values by section, keys lower-cased.
+      description:
+        - Configuration values by section as the helper reads them (Python's configparser), keys lower-cased;
+          C([DEFAULT]) values appear in every section and under C(DEFAULT).
       type: dict
       sample: {"mount": {"region": "us-east-1", "stunnel_check_cert_hostname": "true"}}
+    config_error:
+      description: Why the helper could not read the configuration file (duplicate keys, a line without C(=)), or null.
+      type: str
+    layout:
+      description: The distribution layout used to find the binaries, or null when unknown.
+      type: str
+      sample: deb
 stunnel:
   description: The stunnel binary efs-utils will use.
   returned: always
@@ -228,146 +243,131 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import (
-    ini_bool,
-    version_matches,
-    version_tuple,
-    parse_ini,
-    parse_package_query,
-    parse_stunnel_help,
-    parse_systemctl_show,
-    select_relay,
-    stunnel_problems,
+from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
+from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+
+OS_RELEASE = _helper.OS_RELEASE
+
+ARGUMENT_SPEC = dict(
+    layout=dict(type="str", default="auto", choices=["auto"] + sorted(_helper.LAYOUTS)),
+    package_name=dict(type="str"),
+    package_format=dict(type="str", default="auto", choices=["auto", "deb", "rpm"]),
+    config_path=dict(type="path", default=_helper.CONFIG_FILE),
+    mount_helper_paths=dict(type="list", elements="path"),
+    watchdog_paths=dict(type="list", elements="path"),
+    efs_proxy_paths=dict(type="list", elements="path"),
+    stunnel_names=dict(type="list", elements="str"),
+    watchdog_unit=dict(type="str", default=_helper.WATCHDOG_UNIT),
+    relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
+    version=dict(type="str"),
+    check_hostname=dict(type="bool"),
+    ocsp=dict(type="bool"),
 )
 
 
-def _first_existing(paths):
-    for path in paths:
-        if os.path.exists(path):
-            return path
-    return None
-
-
-def _package_version(module, name, package_format):
+def package_version(module, name, package_format):
+    """(format, installed version or None) from one dpkg-query or rpm call."""
     if package_format in ("auto", "deb"):
         dpkg = module.get_bin_path("dpkg-query")
         if dpkg:
             _rc, out, _err = module.run_command([dpkg, "-W", "-f=${Status}\t${Version}", name])
-            return "deb", parse_package_query(out, "deb")
+            return "deb", _helper.parse_package_query(out, "deb")
         if package_format == "deb":
             return "deb", None
     rpm = module.get_bin_path("rpm")
     if rpm:
         _rc, out, _err = module.run_command([rpm, "-q", "--qf", "%{VERSION}-%{RELEASE}\n", name])
-        return "rpm", parse_package_query(out, "rpm")
+        return "rpm", _helper.parse_package_query(out, "rpm")
     return None, None
 
 
-def _find_stunnel(module, names):
-    for name in names:
-        if os.path.isabs(name):
-            if os.access(name, os.X_OK):
-                return name
-            continue
-        found = module.get_bin_path(name)
-        if found:
-            return found
-    return None
+def read_config(module, path):
+    """(exists, {section: {key: value}}, error or None) as the helper reads the file."""
+    if not os.path.isfile(path):
+        return False, {}, None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return True, conf.read(handle.read()), None
+    except OSError as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    except conf.IniValueError as exc:
+        return True, {}, str(exc)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            package_name=dict(type="str", default="amazon-efs-utils"),
-            package_format=dict(type="str", default="auto", choices=["auto", "deb", "rpm"]),
-            config_path=dict(type="path", default="/etc/amazon/efs/efs-utils.conf"),
-            mount_helper_paths=dict(type="list", elements="path", default=["/sbin/mount.efs", "/usr/sbin/mount.efs"]),
-            watchdog_paths=dict(type="list", elements="path", default=["/usr/bin/amazon-efs-mount-watchdog"]),
-            efs_proxy_paths=dict(type="list", elements="path", default=["/usr/bin/efs-proxy"]),
-            stunnel_names=dict(type="list", elements="str", default=["stunnel"]),
-            watchdog_unit=dict(type="str", default="amazon-efs-mount-watchdog"),
-            relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
-            version=dict(type="str"),
-            check_hostname=dict(type="bool"),
-            ocsp=dict(type="bool"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-
-    package_format, version = _package_version(module, params["package_name"], params["package_format"])
-    mount_helper = _first_existing(params["mount_helper_paths"])
-    if version is None and mount_helper:
-        # Installed by hand (make install, a copied tree): ask the helper itself.
-        rc, out, err = module.run_command([mount_helper, "--version"])
-        if rc == 0:
-            version = ((out or err).strip().split() or [None])[-1]
-
-    config_path = params["config_path"]
-    config_exists = os.path.isfile(config_path)
-    config = {}
-    if config_exists:
-        try:
-            with open(config_path, encoding="utf-8", errors="replace") as handle:
-                config = parse_ini(handle.read())
-        except OSError as exc:
-            module.fail_json(msg="cannot read %s: %s" % (config_path, exc))
-    mount_section = config.get("mount", {})
-    check_hostname = params["check_hostname"]
-    if check_hostname is None:
-        check_hostname = ini_bool(mount_section.get("stunnel_check_cert_hostname"), True)
-    ocsp = params["ocsp"]
-    if ocsp is None:
-        ocsp = ini_bool(mount_section.get("stunnel_check_cert_validity"), False)
-
-    stunnel = {
-        "path": _find_stunnel(module, params["stunnel_names"]),
-        "version": None,
-        "check_host": False,
-        "ocsp_aia": False,
-    }
+def stunnel_facts(module, names):
+    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": False, "ocsp_aia": False}
     if stunnel["path"]:
         # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
         _rc, out, err = module.run_command([stunnel["path"], "-help"])
-        stunnel.update(parse_stunnel_help((out or "") + "\n" + (err or "")))
+        stunnel.update(_helper.parse_stunnel_help((out or "") + "\n" + (err or "")))
+    return stunnel
 
-    efs_proxy = _first_existing(params["efs_proxy_paths"])
-    relay, relay_reason, relay_problem = select_relay(params["relay"], version, efs_proxy, ocsp)
-    problems = [relay_problem] if relay_problem else []
-    if version is not None:
-        problems.extend(stunnel_problems(relay, stunnel, check_hostname, ocsp))
 
-    watchdog = {"exists": False, "enabled": False, "active": False, "unit_file_state": None, "active_state": None}
+def watchdog_facts(module, unit):
     systemctl = module.get_bin_path("systemctl")
-    if systemctl:
-        _rc, out, _err = module.run_command(
-            [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", params["watchdog_unit"]]
-        )
-        watchdog = parse_systemctl_show(out)
+    if not systemctl:
+        return {"exists": False, "enabled": False, "active": False, "unit_file_state": None, "active_state": None}
+    _rc, out, _err = module.run_command(
+        [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", unit]
+    )
+    return _helper.parse_systemctl_show(out)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    p = module.params
+    layout = _helper.LAYOUTS.get(p["layout"]) or _helper.read_layout(OS_RELEASE)
+    package = p["package_name"] or (layout.package_name if layout else "amazon-efs-utils")
+
+    package_format, version = package_version(module, package, p["package_format"])
+    mount_helper = _helper.first_existing(p["mount_helper_paths"] or _helper.candidates("mount.efs", layout))
+    if version is None and mount_helper:
+        # Installed by hand (make install, a copied tree): ask the helper itself.
+        rc, out, err = module.run_command([mount_helper, "--version"])
+        version = _helper.parse_helper_version_output(out or err) if rc == 0 else None
+
+    config_exists, config, config_error = read_config(module, p["config_path"])
+    check_hostname = p["check_hostname"]
+    if check_hostname is None:
+        check_hostname = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_hostname"), True)
+    ocsp = p["ocsp"]
+    if ocsp is None:
+        ocsp = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
+
+    stunnel = stunnel_facts(module, p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]))
+    efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))
+    choice = _helper.choose_relay(p["relay"], _helper.parse_version(version), efs_proxy, ocsp)
+    problems = [choice.problem] if choice.problem else []
+    if config_error:
+        problems.append("%s: %s" % (p["config_path"], config_error))
+    if version is not None:
+        problems.extend(_helper.stunnel_problems(choice.relay, stunnel, check_hostname, ocsp))
 
     module.exit_json(
         changed=False,
         efs_utils=dict(
             installed=version is not None or mount_helper is not None,
-            package=params["package_name"],
+            package=package,
             package_format=package_format,
             version=version,
-            version_major=(version_tuple(version) or (None,))[0],
-            version_ok=version_matches(version, params["version"]),
+            version_major=(_helper.parse_version(version) or (None,))[0],
+            version_ok=_helper.version_matches(version, p["version"]),
             mount_helper=mount_helper,
-            watchdog=_first_existing(params["watchdog_paths"]),
-            config_path=config_path,
+            watchdog=_helper.first_existing(p["watchdog_paths"] or [_helper.WATCHDOG]),
+            config_path=p["config_path"],
             config_exists=config_exists,
             config=config,
+            config_error=config_error,
+            layout=layout.name if layout else None,
         ),
         stunnel=stunnel,
         efs_proxy=efs_proxy,
-        relay=relay,
-        relay_reason=relay_reason,
+        relay=choice.relay,
+        relay_reason=choice.reason,
         check_hostname=check_hostname,
         ocsp=ocsp,
         problems=problems,
-        watchdog=watchdog,
+        watchdog=watchdog_facts(module, p["watchdog_unit"]),
     )
 
 

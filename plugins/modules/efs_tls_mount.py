@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: contributors to aws_efs.transit
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ author:
   - aws_efs.transit contributors (@aws-efs)
 options:
   file_system_id:
-    description: The EFS file system id, C(fs-) followed by 8 or 17 lowercase hex digits.
+    description: The EFS file system id, C(fs-) followed by 8 to 40 lowercase hex digits (as the EFS API accepts).
     type: str
     required: true
   path:
@@ -60,9 +60,13 @@ options:
   access_point:
     description: EFS access point id (C(fsap-) followed by 17 lowercase hex digits), the helper's C(accesspoint) option.
     type: str
-  aws_profile:
-    description: Named AWS profile for IAM authorization (C(awsprofile)); requires O(iam=true).
+  efs_utils_aws_profile:
+    description:
+      - Named AWS profile efs-utils uses for IAM authorization (the helper's C(awsprofile)); requires O(iam=true).
+      - Not the AWS profile of the Ansible controller (amazon.aws's C(profile), whose alias is C(aws_profile)).
+      - The alias O(aws_profile) is deprecated and will be removed in 2.0.0.
     type: str
+    aliases: [aws_profile]
   region:
     description:
       - Region of the file system (the helper's C(region) option, amazon-efs-utils 2.1 or later).
@@ -174,7 +178,7 @@ EXAMPLES = r"""
     path: /srv/app/data
     access_point: fsap-0123456789abcdef0
     iam: true
-    aws_profile: efs-app
+    efs_utils_aws_profile: efs-app
     options: [noac]
 
 - name: Move a plain NFS mount of the path onto TLS
@@ -363,506 +367,225 @@ mount_log_tail:
   elements: str
 """
 
-import os
-import posixpath
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab as fstab_utils
+from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
+from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_apply as apply
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_options as mo
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_plan as mp
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 
 # Module-level so unit tests can point them at fixtures.
 PROC_ROOT = _proof.PROC_ROOT
-STATE_DIR = _proof.STATE_DIR
-LOG_DIR = _proof.LOG_DIR
+STATE_DIR = _helper.STATE_DIR
+LOG_DIR = _helper.LOG_DIR
 FS_ROOT = "/"
-DPKG_STATUS = "/var/lib/dpkg/status"
-BIN_DIRS = ["/sbin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
-MAX_UNMOUNTS = 8
+DPKG_STATUS = _helper.DPKG_STATUS
+CONFIG_FILE = _helper.CONFIG_FILE
+OS_RELEASE = _helper.OS_RELEASE
 
-_VERSION_RE = re.compile(r"""^VERSION\s*=\s*['"]([^'"]+)['"]""", re.M)
-
-
-def validate(params):
-    """Parameters -> desired settings; raises OptionError for anything that must not reach fstab."""
-    d = {
-        "fs_id": mo.validate_fs_id(params["file_system_id"]),
-        "path": mo.validate_path(params["path"]),
-        "subpath": mo.validate_subpath(params["subpath"]),
-        "iam": bool(params["iam"]),
-        "access_point": mo.validate_access_point(params["access_point"]) if params["access_point"] else None,
-        "aws_profile": mo.validate_profile(params["aws_profile"]) if params["aws_profile"] else None,
-        "region": mo.validate_region(params["region"]) if params["region"] else None,
-        "mount_target_ip": mo.validate_ip(params["mount_target_ip"]) if params["mount_target_ip"] else None,
-        "az": mo.validate_az(params["az"]) if params["az"] else None,
-        "extra": mo.check_user_options(mo.parse_options(params["options"])),
-    }
-    if d["aws_profile"] and not d["iam"]:
-        raise mo.OptionError("aws_profile needs iam=true (the helper refuses awsprofile without iam)")
-    # Catch the helper's refusals now, before the version is known.
-    build(d, add_stunnel=False, boot=True, nofail=False, version=None)
-    return d
-
-
-def build(d, add_stunnel, boot, nofail, version):
-    return mo.build_options(
-        iam=d["iam"],
-        access_point=d["access_point"],
-        aws_profile=d["aws_profile"],
-        region=d["region"],
-        mount_target_ip=d["mount_target_ip"],
-        az=d["az"],
-        add_stunnel=add_stunnel,
-        boot=boot,
-        nofail=nofail,
-        extra=d["extra"],
-        version=version,
-    )
-
-
-def version_from_files(mount_efs):
-    """The helper's VERSION constant, read from its files (no process started)."""
-    if not mount_efs:
-        return None
-    base = posixpath.dirname(os.path.realpath(mount_efs))
-    for candidate in (mount_efs, posixpath.join(base, "efs_utils_common", "constants.py")):
-        try:
-            with open(candidate, "rb") as f:
-                m = _VERSION_RE.search(f.read(262144).decode("utf-8", "replace"))
-        except OSError:
-            continue
-        if m:
-            return m.group(1)
-    return None
-
-
-def version_from_dpkg(status_file, package="amazon-efs-utils"):
-    """Installed version of `package` from dpkg's status file (a read, no process)."""
-    try:
-        with open(status_file, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    for stanza in text.split("\n\n"):
-        if re.search(r"^Package:\s*%s\s*$" % re.escape(package), stanza, re.M) and re.search(
-            r"^Status:.*\binstalled\s*$", stanza, re.M
-        ):
-            m = re.search(r"^Version:\s*(\S+)", stanza, re.M)
-            if m:
-                # Debian epochs and revisions: 1:3.2.0-1 -> 3.2.0-1 (parse_version stops at the first non-digit).
-                return m.group(1).split(":", 1)[-1]
-    return None
+ARGUMENT_SPEC = dict(
+    file_system_id=dict(type="str", required=True),
+    path=dict(type="str", required=True, aliases=["mount_point"]),
+    subpath=dict(type="str", default="/"),
+    state=dict(type="str", default="mounted", choices=["mounted", "present", "unmounted", "absent", "audited"]),
+    iam=dict(type="bool", default=False),
+    access_point=dict(type="str"),
+    efs_utils_aws_profile=dict(
+        type="str",
+        aliases=["aws_profile"],
+        deprecated_aliases=[dict(name="aws_profile", version="2.0.0", collection_name="aws_efs.transit")],
+    ),
+    region=dict(type="str"),
+    mount_target_ip=dict(type="str"),
+    az=dict(type="str"),
+    relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
+    options=dict(type="list", elements="str", default=[]),
+    boot=dict(type="bool", default=True),
+    nofail=dict(type="bool", default=False),
+    fstab=dict(type="str", default="/etc/fstab"),
+    backup=dict(type="bool", default=False),
+    remediate=dict(type="bool", default=False),
+    mount_timeout=dict(type="int", default=300),
+    lazy_unmount=dict(type="bool", default=False),
+    helper_version=dict(type="str"),
+)
 
 
 class Helper(object):
-    """What is installed: mount.efs, efs-proxy and the helper version (asked for lazily)."""
+    """The installed helper: mount.efs, efs-proxy, its version (asked for lazily), OCSP in its config."""
 
     def __init__(self, module):
         self.module = module
-        self.mount_efs = module.get_bin_path("mount.efs", opt_dirs=BIN_DIRS)
-        self.efs_proxy = module.get_bin_path("efs-proxy", opt_dirs=BIN_DIRS)
-        self._version_text = (
+        layout = _helper.read_layout(OS_RELEASE)
+        self.mount_efs = module.get_bin_path("mount.efs", opt_dirs=_helper.candidate_dirs("mount.efs", layout))
+        self.efs_proxy = module.get_bin_path("efs-proxy", opt_dirs=_helper.candidate_dirs("efs-proxy", layout))
+        self.version_text = (
             module.params["helper_version"]
-            or version_from_files(self.mount_efs)
-            or (version_from_dpkg(DPKG_STATUS) if self.mount_efs else None)
+            or _helper.version_from_files(self.mount_efs)
+            or (_helper.version_from_dpkg(DPKG_STATUS) if self.mount_efs else None)
         )
-        self._asked = False
+        try:
+            config = conf.read(_files.read_text(CONFIG_FILE) or "")
+        except conf.IniValueError:
+            config = {}
+        self.ocsp_config = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
 
-    def version_text(self, ask=False):
-        if self._version_text is None and ask and not self._asked and self.mount_efs:
-            self._asked = True
-            rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
-            m = re.search(r"Version:\s*(\S+)", out or "")
-            if rc == 0 and m:
-                self._version_text = m.group(1)
-        return self._version_text
-
-    def version(self, ask=False):
-        return mo.parse_version(self.version_text(ask))
+    def ask_version(self):
+        rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
+        self.version_text = _helper.parse_helper_version_output(out) if rc == 0 else None
 
 
-def desired_options(d, params, helper):
-    """(fstab options, expected relay); asks the helper for its version only when the answer depends on it."""
-    efs_proxy = helper.efs_proxy is not None
+def desired_options(spec, helper):
+    """(fstab options, relay choice); asks the helper for its version only when the answer depends on it."""
     try:
-        add_stunnel, relay = mo.choose_relay(params["relay"], helper.version(), efs_proxy)
+        return mp.options_for(spec, _helper.parse_version(helper.version_text), helper.efs_proxy, helper.ocsp_config)
     except mo.OptionError:
-        if helper.version() is not None:
+        if helper.version_text is not None:
             raise
         if helper.mount_efs is None:
             raise mo.OptionError(
-                "amazon-efs-utils is not installed (no mount.efs in %s), so the options it needs are unknown; "
-                "install it first or set helper_version" % ", ".join(BIN_DIRS)
+                "amazon-efs-utils is not installed (no mount.efs found), so the options it needs are unknown; "
+                "install it first or set helper_version"
             ) from None
-        add_stunnel, relay = mo.choose_relay(params["relay"], helper.version(ask=True), efs_proxy)
-    opts = build(d, add_stunnel, params["boot"], params["nofail"], helper.version())
-    return opts, relay
+    helper.ask_version()
+    return mp.options_for(spec, _helper.parse_version(helper.version_text), helper.efs_proxy, helper.ocsp_config)
 
 
-def plan(state, d, options_text, fstab_text, proof, remediate):
-    """Pure: what to do, and whether the current state is compliant. Nothing is touched here."""
-    path, fs_id = d["path"], d["fs_id"]
-    result = {"new_fstab": fstab_text, "unmount": False, "mount": False, "fail": None, "reasons": [], "actions": []}
-    reasons = result["reasons"]
-    if state in ("mounted", "present", "audited"):
-        result["new_fstab"] = fstab_utils.set_line(fstab_text, path, fs_id, d["subpath"], options_text)
-        if result["new_fstab"] != fstab_text:
-            current = fstab_utils.lines_for(fstab_text, path)
-            reasons.append(
-                "fstab: %s"
-                % (
-                    "no line for %s" % path
-                    if not current
-                    else "line for %s differs: %s" % (path, " | ".join(x.rstrip("\n") for x in current))
-                )
-            )
-    elif state == "absent":
-        result["new_fstab"] = fstab_utils.remove_lines(fstab_text, path, fs_id)
-        if result["new_fstab"] != fstab_text:
-            reasons.append("fstab still has a line for %s" % path)
-    if state == "audited":
-        result["new_fstab"] = fstab_text
-
-    mounted = proof["mounted"]
-    is_nfs = proof["fstype"] in _proof.NFS_TYPES
-    if state in ("mounted", "audited"):
-        live_reasons = []
-        if not mounted:
-            live_reasons.append("%s is not mounted" % path)
-        else:
-            live_reasons.extend(_proof.failed_checks(proof))
-            live_reasons.extend(_proof.drift(proof, fs_id, d["subpath"], d["access_point"], d["iam"]))
-        reasons.extend(live_reasons)
-        if state == "mounted" and mounted and live_reasons:
-            if not is_nfs:
-                result["fail"] = "%s holds a %s mount, not EFS; it is never unmounted by this module" % (
-                    path,
-                    proof["fstype"],
-                )
-            elif not remediate:
-                result["fail"] = (
-                    "%s holds a mount that is not a proven TLS mount of %s (%s); nothing was changed. "
-                    "Set remediate=true to unmount it and mount over TLS." % (path, fs_id, "; ".join(live_reasons))
-                )
-            else:
-                result["unmount"] = True
-                result["mount"] = True
-        elif state == "mounted" and not mounted:
-            result["mount"] = True
-    elif state in ("unmounted", "absent") and mounted:
-        if not is_nfs:
-            result["fail"] = "%s holds a %s mount, not EFS; it is never unmounted by this module" % (
-                path,
-                proof["fstype"],
-            )
-        else:
-            result["unmount"] = True
-            reasons.append("%s is mounted" % path)
-
-    if result["fail"]:
-        result["new_fstab"] = fstab_text
-        result["unmount"] = result["mount"] = False
-        return result
-    if result["new_fstab"] != fstab_text:
-        result["actions"].append("remove fstab line" if state == "absent" else "write fstab line")
-    if result["unmount"]:
-        result["actions"].append("unmount %s%s" % (path, " (not a proven TLS mount)" if state == "mounted" else ""))
-    if result["mount"]:
-        result["actions"].append("mount %s at %s over TLS" % (fstab_utils.source_spec(fs_id, d["subpath"]), path))
-    return result
-
-
-def ensure_mount_point(path):
-    """Create the mount point directory if missing; True when created."""
-    if os.path.isdir(path):
-        return False
-    if os.path.lexists(path):
-        raise OSError("%s exists and is not a directory" % path)
-    os.makedirs(path, 0o755)
-    return True
-
-
-def log_tail(log_dir, lines=20):
-    try:
-        with open(posixpath.join(log_dir, "mount.log"), "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - 65536))
-            return f.read().decode("utf-8", "replace").splitlines()[-lines:]
-    except OSError:
-        return []
-
-
-class Runner(object):
-    def __init__(self, module):
-        self.module = module
-
-    def _timeout_prefix(self):
-        seconds = self.module.params["mount_timeout"]
-        timeout = self.module.get_bin_path("timeout") if seconds else None
-        return [timeout, "--kill-after=10", str(seconds)] if timeout else []
-
-    def mount(self, helper, d, mount_opts):
-        if not helper.mount_efs:
-            return 127, "", "amazon-efs-utils is not installed: no mount.efs in %s" % ", ".join(BIN_DIRS)
-        mount = self.module.get_bin_path("mount", required=True)
-        source = fstab_utils.source_spec(d["fs_id"], d["subpath"])
-        cmd = self._timeout_prefix() + [mount, "-t", "efs", "-o", mo.render(mount_opts), source, d["path"]]
-        return self.module.run_command(cmd, environ_update={"LC_ALL": "C"})
-
-    def unmount(self, path, lazy):
-        cmd = [self.module.get_bin_path("umount", required=True)] + (["-l"] if lazy else []) + [path]
-        return self.module.run_command(cmd, environ_update={"LC_ALL": "C"})
-
-
-def read_facts(d, region):
+def prove(spec):
     mounts = _proof.read_mountinfo(PROC_ROOT)
     states = _proof.read_state_files(STATE_DIR)
     return _proof.prove(
-        d["fs_id"],
-        d["path"],
+        spec.fs_id,
+        spec.path,
         mounts,
         states,
         proc_root=PROC_ROOT,
         state_dir=STATE_DIR,
         log_dir=LOG_DIR,
-        region=region,
+        region=spec.region,
         fs_root=FS_ROOT,
     )
 
 
-def finish_proof(proof, state, fstab_text, path, reasons):
-    proof["fstab_line"] = fstab_utils.current_line(fstab_text or "", path)
-    proof["reasons"] = list(reasons)
-    proof["compliant"] = not reasons
-    return proof
+def act(module, state, spec, the_plan, helper, options, fstab_path, fstab_text, result):
+    """Write fstab, unmount, mount; the fstab edit is undone when a later step fails."""
+    p = module.params
+    edit = apply.FstabEdit(module, fstab_path, spec)
+    if the_plan.new_fstab != (fstab_text or ""):
+        backup_file = edit.write(state, mo.render(options) if options else "", p["backup"])
+        if backup_file:
+            result["backup_file"] = backup_file
+        if "diff" in result:
+            result["diff"].update(before=edit.before or "", after=edit.written)
+    if the_plan.unmount:
+        apply.unmount(module, spec.path, p["lazy_unmount"], PROC_ROOT, undo=edit.undo if state == "mounted" else None)
+        if result["proof"].get("relay_pid"):
+            proof = result["proof"]
+            result["lingering_relay"] = {
+                "pid": proof["relay_pid"],
+                "state_file": proof.get("state_file"),
+                "relay": proof.get("relay"),
+            }
+            module.warn(
+                "relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the "
+                "unmount (the module never kills a relay)" % (proof["relay_pid"], spec.path)
+            )
+    if the_plan.mount:
+        try:
+            if apply.ensure_mount_point(spec.path):
+                result["actions"].insert(len(result["actions"]) - 1, "create directory %s" % spec.path)
+        except OSError as e:
+            note = edit.undo()
+            raise apply.ApplyError(
+                "cannot use %s as a mount point: %s%s" % (spec.path, e, "; %s" % note if note else "")
+            )
+        apply.mount(
+            module,
+            helper.mount_efs,
+            spec,
+            mo.mount_command_options(options),
+            p["mount_timeout"],
+            PROC_ROOT,
+            LOG_DIR,
+            edit.undo,
+        )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            file_system_id=dict(type="str", required=True),
-            path=dict(type="str", required=True, aliases=["mount_point"]),
-            subpath=dict(type="str", default="/"),
-            state=dict(type="str", default="mounted", choices=["mounted", "present", "unmounted", "absent", "audited"]),
-            iam=dict(type="bool", default=False),
-            access_point=dict(type="str"),
-            aws_profile=dict(type="str"),
-            region=dict(type="str"),
-            mount_target_ip=dict(type="str"),
-            az=dict(type="str"),
-            relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
-            options=dict(type="list", elements="str", default=[]),
-            boot=dict(type="bool", default=True),
-            nofail=dict(type="bool", default=False),
-            fstab=dict(type="str", default="/etc/fstab"),
-            backup=dict(type="bool", default=False),
-            remediate=dict(type="bool", default=False),
-            mount_timeout=dict(type="int", default=300),
-            lazy_unmount=dict(type="bool", default=False),
-            helper_version=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     p = module.params
     state = p["state"]
     try:
-        d = validate(p)
+        spec = mp.spec_from_params(p)
         fstab_path = mo.validate_path(p["fstab"], name="fstab")
     except mo.OptionError as e:
         module.fail_json(msg=str(e))
     if p["mount_timeout"] < 0:
         module.fail_json(msg="mount_timeout must be 0 (no limit) or more")
 
+    # Facts, read once.
     result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
-    helper = None
-    options = None
-    option_error = None
-    if state in ("mounted", "present", "audited"):
+    helper = options = option_error = None
+    if state in mp.STATES_WITH_OPTIONS:
         helper = Helper(module)
         try:
-            options, relay = desired_options(d, p, helper)
+            options, choice = desired_options(spec, helper)
+            result["expected_relay"] = choice.relay
         except mo.OptionError as e:
             if state != "audited":
                 module.fail_json(msg=str(e), **result)
-            # An audit reports what it cannot judge instead of failing.
-            options, relay = None, None
-            option_error = str(e)
-        result["expected_relay"] = relay
-        if helper.version_text():
-            result["helper_version"] = helper.version_text()
+            option_error = str(e)  # an audit reports what it cannot judge instead of failing
+            result["expected_relay"] = None
+        if helper.version_text:
+            result["helper_version"] = helper.version_text
+    fstab_text = _files.read_text(fstab_path)
+    try:
+        proof = _proof.empty_proof(spec.fs_id, spec.path) if state == "present" else prove(spec)
+    except OSError as e:
+        module.fail_json(msg="cannot read the mount table (%s): this module needs Linux /proc" % e, **result)
 
-    fstab_text = fstab_utils.read_text(fstab_path)
-    if state == "present":
-        proof = _proof.empty_proof(d["fs_id"], d["path"])
-    else:
-        try:
-            proof = read_facts(d, d["region"])
-        except OSError as e:
-            module.fail_json(msg="cannot read the mount table (%s): this module needs Linux /proc" % e, **result)
+    # Plan.
     options_text = mo.render(options) if options else ""
-    the_plan = plan(state, d, options_text, fstab_text or "", proof, p["remediate"])
-    if option_error:
-        the_plan["reasons"] = [r for r in the_plan["reasons"] if not r.startswith("fstab:")]
-        the_plan["reasons"].insert(0, "fstab: cannot tell the expected line: %s" % option_error)
-
-    if the_plan["fail"]:
-        finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
-        module.fail_json(msg=the_plan["fail"], proof=proof, **result)
-
-    result["actions"] = list(the_plan["actions"])
-    fstab_change = the_plan["new_fstab"] != (fstab_text or "")
-    result["fstab_changed"] = fstab_change
-    result["mount_changed"] = the_plan["mount"] or the_plan["unmount"]
+    the_plan = mp.plan(state, spec, options_text, fstab_text, proof, p["remediate"], option_error)
+    mp.finish_proof(proof, fstab_text, spec.path, the_plan.reasons)
+    if the_plan.fail:
+        module.fail_json(msg=the_plan.fail, proof=proof, **result)
+    fstab_change = the_plan.new_fstab != (fstab_text or "")
+    result.update(actions=list(the_plan.actions), fstab_changed=fstab_change, proof=proof)
+    result["mount_changed"] = the_plan.mount or the_plan.unmount
     result["changed"] = fstab_change or result["mount_changed"]
     if fstab_change and module._diff:
-        result["diff"] = {
-            "before": fstab_text or "",
-            "after": the_plan["new_fstab"],
-            "before_header": fstab_path,
-            "after_header": fstab_path,
-        }
-    if state == "mounted" and the_plan["mount"] and helper.mount_efs is None:
-        if module.check_mode:
-            module.warn("amazon-efs-utils is not installed: no mount.efs found; the mount would fail")
-        else:
-            finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
-            module.fail_json(
-                msg="amazon-efs-utils is not installed: no mount.efs in %s" % ", ".join(BIN_DIRS), proof=proof, **result
-            )
-
+        result["diff"] = dict(
+            before=fstab_text or "", after=the_plan.new_fstab, before_header=fstab_path, after_header=fstab_path
+        )
+    if the_plan.mount and helper.mount_efs is None:
+        if not module.check_mode:
+            module.fail_json(msg="amazon-efs-utils is not installed: no mount.efs found", **result)
+        module.warn("amazon-efs-utils is not installed: no mount.efs found; the mount would fail")
     if module.check_mode or not result["changed"]:
-        # The proof describes the host as it is; `actions` says what a real run would do.
-        finish_proof(proof, state, fstab_text, d["path"], the_plan["reasons"])
-        result["proof"] = proof
-        module.exit_json(**result)
+        module.exit_json(**result)  # the proof describes the host as it is; `actions` what a run would do
 
-    runner = Runner(module)
-    written = None
-    original_lines = fstab_utils.lines_for(fstab_text or "", d["path"])
-    before_write = fstab_text
-    if fstab_change:
-        if state == "absent":
-
-            def edit(text):
-                return fstab_utils.remove_lines(text, d["path"], d["fs_id"])
-
-        else:
-
-            def edit(text):
-                return fstab_utils.set_line(text, d["path"], d["fs_id"], d["subpath"], options_text)
-
-        try:
-            before_write, written, backup_file = fstab_utils.locked_update(
-                fstab_path, edit, move=module.atomic_move, backup=module.backup_local if p["backup"] else None
-            )
-        except (OSError, TimeoutError) as e:
-            module.fail_json(msg="could not update %s: %s" % (fstab_path, e), proof=proof, **result)
-        if backup_file:
-            result["backup_file"] = backup_file
-        if "diff" in result:
-            result["diff"]["before"] = before_write or ""
-            result["diff"]["after"] = written
-        original_lines = fstab_utils.lines_for(before_write or "", d["path"])
-
-    def undo_fstab():
-        if written is None or before_write is None:
-            return None
-
-        def back(text):
-            return fstab_utils.restore(text, written, before_write, d["path"], original_lines)
-
-        try:
-            fstab_utils.locked_update(fstab_path, back, move=module.atomic_move)
-            return "fstab restored"
-        except (OSError, TimeoutError) as e:
-            return "fstab could not be restored: %s" % e
-
-    if the_plan["unmount"]:
-        relay_pid = proof.get("relay_pid")
-        for _i in range(MAX_UNMOUNTS):
-            rc, out, err = runner.unmount(d["path"], p["lazy_unmount"])
-            if rc != 0:
-                note = undo_fstab() if state == "mounted" else None
-                module.fail_json(
-                    msg="umount %s failed: %s%s" % (d["path"], (err or out).strip(), "; %s" % note if note else ""),
-                    rc=rc,
-                    stdout=out,
-                    stderr=err,
-                    proof=proof,
-                    **result,
-                )
-            still = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d["path"])
-            if not still or still[-1]["fstype"] not in _proof.NFS_TYPES:
-                break
-        if relay_pid:
-            result["lingering_relay"] = {
-                "pid": relay_pid,
-                "state_file": proof.get("state_file"),
-                "relay": proof.get("relay"),
-            }
-            module.warn(
-                "relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the "
-                "unmount (the module never kills a relay)" % (relay_pid, d["path"])
-            )
-
-    if the_plan["mount"]:
-        try:
-            if ensure_mount_point(d["path"]):
-                result["actions"].insert(len(result["actions"]) - 1, "create directory %s" % d["path"])
-        except OSError as e:
-            note = undo_fstab()
-            module.fail_json(
-                msg="cannot use %s as a mount point: %s%s" % (d["path"], e, "; %s" % note if note else ""),
-                proof=proof,
-                **result,
-            )
-        rc, out, err = runner.mount(helper, d, mo.mount_command_options(options))
-        after = _proof.mounts_at(_proof.read_mountinfo(PROC_ROOT), d["path"])
-        if rc != 0 or not after:
-            note = undo_fstab()
-            if rc == 124:
-                why = "the helper did not finish within mount_timeout=%s s" % p["mount_timeout"]
-            elif rc != 0:
-                why = "the helper failed (rc=%s): %s" % (rc, (err or out).strip())
-            else:
-                why = "the helper exited 0 but %s is not mounted: %s" % (
-                    d["path"],
-                    (out or err).strip() or "no message",
-                )
-            proof = read_facts(d, d["region"])
-            finish_proof(proof, state, fstab_utils.read_text(fstab_path), d["path"], ["mount failed: %s" % why])
-            module.fail_json(
-                msg="mount failed: %s%s" % (why, "; %s" % note if note else ""),
-                rc=rc,
-                stdout=out,
-                stderr=err,
-                mount_log_tail=log_tail(LOG_DIR),
-                proof=proof,
-                **result,
-            )
-
-    final_text = fstab_utils.read_text(fstab_path)
-    if state in ("mounted", "unmounted", "absent"):
-        proof = read_facts(d, d["region"])
-    reasons = []
-    if state == "mounted":
-        if not proof["tls"]:
-            reasons.extend(_proof.failed_checks(proof) or ["%s is not mounted" % d["path"]])
-        reasons.extend(_proof.drift(proof, d["fs_id"], d["subpath"], d["access_point"], d["iam"]))
-        if fstab_utils.set_line(final_text or "", d["path"], d["fs_id"], d["subpath"], options_text) != (
-            final_text or ""
-        ):
-            reasons.append("fstab: the line for %s changed under us" % d["path"])
-    elif state in ("unmounted", "absent") and proof["mounted"]:
-        reasons.append("%s is still mounted" % d["path"])
-    finish_proof(proof, state, final_text, d["path"], reasons)
-    result["proof"] = proof
+    # Act, then prove again with the same assess().
+    failure = None
+    try:
+        act(module, state, spec, the_plan, helper, options, fstab_path, fstab_text, result)
+    except apply.ApplyError as e:
+        failure = e
+        result.update((k, v) for k, v in e.extra.items() if k != "reason")
+    final_text = _files.read_text(fstab_path)
+    proof = prove(spec) if state != "present" else proof
+    reasons = mp.assess(state, spec, options_text, final_text, proof)
+    if failure is not None and "reason" in failure.extra:
+        reasons = [failure.extra["reason"]]
+    result["proof"] = mp.finish_proof(proof, final_text, spec.path, reasons)
+    if failure is not None:
+        module.fail_json(msg=failure.msg, **result)
     if state == "mounted" and not proof["tls"]:
         module.fail_json(
-            msg="%s is mounted but TLS could not be proven: %s" % (d["path"], "; ".join(reasons)), **result
+            msg="%s is mounted but TLS could not be proven: %s" % (spec.path, "; ".join(proof["reasons"])), **result
         )
     module.exit_json(**result)
 

@@ -17,8 +17,11 @@ description:
     change. Every other byte (comments, order, spacing, other keys) stays as it was. A missing
     key is added after its commented-out example when the section has one, else at the end of
     its section; a missing section is appended.
-  - The write is atomic (temporary file and rename) and keeps the file's owner, mode and
-    SELinux context.
+  - The write is atomic (temporary file, fsync, rename) under a lock file beside it
+    (C(.efs-utils.conf.efs.lock)), after re-reading the file under that lock, and keeps the file's
+    owner, mode and SELinux context. It is the same writer that edits fstab.
+  - The file is read as the helper reads it (Python's configparser, C([DEFAULT]) included); an edit
+    the helper would read differently (a continuation line, say) is refused.
 author:
   - aws_efs.transit contributors (@aws-efs)
 options:
@@ -33,6 +36,19 @@ options:
       - Values with line breaks or surrounding whitespace are refused.
     type: dict
     required: true
+  regional_settings:
+    description:
+      - "[mount] keys the helper reads for the host's region, for example C({stunnel_cafile: /etc/ssl/ca.pem}):
+        written to [mount] and also to C([mount.<region>]) when the file has that section (upstream ships
+        one for cn-*, us-iso*, eusc-de-east-1 and others, and reads C(stunnel_cafile) from it for
+        those regions). Null values leave the key alone."
+    type: dict
+    default: {}
+  region:
+    description:
+      - The region whose section O(regional_settings) go to; null means the C(region) that O(settings)
+        or the file set in [mount].
+    type: str
   create:
     description:
       - Create the file when it does not exist. By default a missing file is an error, since it
@@ -81,14 +97,23 @@ path:
   description: The configuration file.
   returned: always
   type: str
+regional_section:
+  description: The C([mount.<region>]) section O(regional_settings) were also written to, or null.
+  returned: always
+  type: str
+  sample: mount.cn-north-1
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._ini_keys import IniValueError, set_keys
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import (
+    IniValueError,
+    regional_settings,
+    set_keys,
+)
 
 
 def main():
@@ -96,49 +121,51 @@ def main():
         argument_spec=dict(
             path=dict(type="path", default="/etc/amazon/efs/efs-utils.conf"),
             settings=dict(type="dict", required=True),
+            regional_settings=dict(type="dict", default={}),
+            region=dict(type="str"),
             create=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     path = module.params["path"]
+
+    def _settings_for(text):
+        return regional_settings(
+            text, module.params["settings"], module.params["regional_settings"], module.params["region"]
+        )
+
     exists = os.path.isfile(path)
     if not exists and not module.params["create"]:
         module.fail_json(msg="%s does not exist: install efs-utils first (or set create=true)" % path, path=path)
-    before = ""
-    if exists:
-        try:
-            with open(path, "rb") as handle:
-                before = handle.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
+    if not os.path.isdir(os.path.dirname(path) or "."):
+        module.fail_json(msg="directory %s does not exist" % os.path.dirname(path), path=path)
     try:
-        after, changes = set_keys(before, module.params["settings"])
+        before = _files.read_text(path) or ""
+        settings, section = _settings_for(before)
+        after, changes = set_keys(before, settings)
+    except OSError as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
     except IniValueError as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    result = dict(changed=after != before, changes=changes, path=path)
+    result = dict(changed=after != before, changes=changes, path=path, regional_section=section)
     if module._diff:
         result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
     if not result["changed"] or module.check_mode:
         module.exit_json(**result)
 
-    if exists and module.params["backup"]:
-        result["backup_file"] = module.backup_local(path)
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        module.fail_json(msg="directory %s does not exist" % directory, path=path)
-    fd, tmp = tempfile.mkstemp(prefix=".efs-utils.conf.", dir=directory)
+    def edit(text):
+        # Under the lock: apply the same settings to what is there now.
+        return set_keys(text, _settings_for(text)[0])[0]
+
+    backup = module.backup_local if module.params["backup"] else None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(after.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        # atomic_move copies owner, mode and SELinux context from the file it replaces.
-        module.atomic_move(tmp, path, unsafe_writes=False)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _before, _after, backup_file = _files.locked_update(path, edit, move=module.atomic_move, backup=backup)
+    except (OSError, TimeoutError, IniValueError) as exc:
+        module.fail_json(msg="could not update %s: %s" % (path, exc), path=path)
+    if backup_file:
+        result["backup_file"] = backup_file
     if not exists:
         os.chmod(path, 0o644)
     module.exit_json(**result)

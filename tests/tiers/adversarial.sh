@@ -349,6 +349,18 @@ case_sigstop() {
   audit_expect adv-sigstop-resumed true '{"adv_retries": 15}'
 }
 
+case_symlink_path() {
+  # The same live mount asked for through a symlink: mount(8) canonicalises, so mountinfo and the
+  # state file name the real path. TLS is proven there; compliance still wants an fstab line for
+  # the path asked for.
+  local link=/mnt/adv-link
+  trap "g 'rm -f $link'" EXIT
+  g "ln -sfn $MNT $link"
+  aplay adv-symlink audit_expect.yml -e "mnt=$link" -e adv_compliant=false -e adv_tls=true -e "adv_real_path=$MNT" \
+    -e '{"adv_passing": ["canonical_path", "path_reaches_mount", "path_device", "relay_owner", "relay_listens"]}'
+  g "rm -f $link"; trap - EXIT
+}
+
 # --- restore ---------------------------------------------------------------------------------------
 restore() {
   set_target good >/dev/null
@@ -399,8 +411,9 @@ declare -A CASES=(
   [11]="11 bind mount, form feed in source|case_formfeed_bind"
   [12]="12 impostor relay owned by nobody|case_impostor"
   [13]="13 SIGSTOPped relay, bounded audit|case_sigstop"
+  [14]="14 symlinked mount path|case_symlink_path"
 )
-for n in ${ADV_CASES:-7 9 4 10 11 12 13 3 1 2 6 5 8}; do
+for n in ${ADV_CASES:-7 9 4 10 11 12 13 14 3 1 2 6 5 8}; do
   spec=${CASES[$n]:-}
   [ -n "$spec" ] || die "no case $n"
   case_ "${spec%%|*}" "${spec##*|}"

@@ -21,10 +21,11 @@ tar -tzf "$tarball" | sed 's|/$||' | sort > "$out/files.txt"
 for f in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
   bindep.txt requirements.txt plugins/modules/efs_policy.py roles/efs_client/tasks/main.yml \
   playbooks/site.yml docs/execution-environment.yml changelogs/changelog.yaml tests/sanity \
-  tests/unit/plugins tests/emulator/efs_emulator.py; do
+  tests/unit/plugins tests/emulator/efs_emulator.py tests/integration/targets/efs_policy/aliases \
+  tests/integration/policy/basic.yml tests/integration/role_vars/modules.yml; do
   grep -qx "$f" "$out/files.txt" || die "the artifact lacks $f"
 done
-harness='^(\.|Makefile$|pyproject\.toml$|benchmarks|BENCHMARKS|tests/(sandbox|standin|tiers|lib|run\.sh|setup\.sh|requirements\.txt|unit/standin|integration/(adversarial|policy|role_vars)|output)|.*/\.)'
+harness='^(\.|Makefile$|pyproject\.toml$|benchmarks|BENCHMARKS|tests/(sandbox|standin|tiers|lib|run\.sh|setup\.sh|requirements\.txt|unit/standin|integration/adversarial|output)|.*/\.)'
 if grep -E "$harness" "$out/files.txt"; then
   die "the artifact holds harness files (above): extend build_ignore in galaxy.yml"
 fi
@@ -69,4 +70,12 @@ system = " ".join(data.get("system") or [])
 for want, where in (("boto3", py), ("botocore", py), ("git", system)):
     assert want in where and "aws_efs.transit" in where, (want, where)
 PY
-log "changelog, artifact and execution environment checked"
+log "ansible-test integration: the targets, and efs_client_modules run as a downstream user would"
+. "$REPO/tests/lib/collection_copy.sh"
+work=$(collection_copy "$out/integration")
+targets=$(cd "$work" && ansible-test integration --list-targets 2>/dev/null | tr '\n' ' ')
+[ "$targets" = "efs_client_modules efs_policy " ] || die "ansible-test integration lists: $targets"
+(cd "$work" && ansible-test integration --local --color no efs_client_modules) > "$out/integration.log" 2>&1 \
+  || { tail -n 40 "$out/integration.log" >&2; die "ansible-test integration efs_client_modules"; }
+grep -A1 'PLAY RECAP' "$out/integration.log" | tail -n 1 | sed 's/^/    /' >&2
+log "changelog, artifact, execution environment and integration targets checked (efs_policy's target: tests/run.sh policy runs the same playbooks)"

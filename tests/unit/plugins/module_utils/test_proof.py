@@ -655,3 +655,86 @@ def test_shared_client_settings_are_the_carriers(tmp_path):
     assert proof["shared_nfs_client"] is True
     assert proof["mounted_settings"]["access_point"] is None and proof["mounted_settings"]["iam"] is False
     assert any("access point" in r for r in pr.drift(proof, FS_ID, "/", "fsap-0123456789abcdef0", True))
+
+
+def test_canonical_path(tmp_path):
+    (tmp_path / "mnt" / "efs").mkdir(parents=True)
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "link").symlink_to("../mnt/efs")
+    assert pr.canonical_path("/srv/link", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/mnt/efs/", fs_root=str(tmp_path)) == "/mnt/efs"
+    assert pr.canonical_path("/missing/x", fs_root=str(tmp_path)) == "/missing/x"
+
+
+def test_leftovers_of_a_killed_helper_are_found_and_cleaned(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    efs = root / "efs"
+    name = "fs-12345678.mnt.efs.20555"
+    cmd = ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + name]
+    (efs / ("~" + name)).write_text(json.dumps({"pid": 435, "cmd": cmd}))
+    (efs / ("stunnel-config." + name)).write_text("accept = 127.0.0.1:20555\n")
+    (efs / (name + "+")).mkdir()
+    (efs / (name + "+") / "certificate.pem").write_text("x")
+    (efs / "~fs-12345678.mnt.efs.deeper.20556").write_text("{}")  # another path: not ours
+    found = pr.find_leftovers(str(efs), FS_ID, "/mnt/efs")
+    assert [f["state_file"] for f in found] == ["~" + name] and found[0]["port"] == 20555
+    # pid 435 runs another config (the live relay of /mnt/efs): never killed
+    killed = []
+    done = pr.clean_leftover(found[0], str(efs), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [] and done == ["removed ~" + name, "removed stunnel-config." + name, "removed %s+" % name]
+    assert sorted(p.name for p in efs.iterdir() if "20555" in p.name) == []
+
+
+def test_leftover_relay_is_stopped_when_it_is_that_relay(tmp_path):
+    root = materialise("v2_stunnel", tmp_path / "h")
+    live = "fs-12345678.mnt.efs.20529"
+    leftover = {
+        "state_file": "~" + live,
+        "pid": 435,
+        "cmd": ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + live],
+    }
+    killed = []
+    done = pr.clean_leftover(leftover, str(tmp_path / "none"), str(root / "proc"), kill=lambda p, s: killed.append(p))
+    assert killed == [435] and done == ["stopped stunnel pid 435"]
+
+
+STUNNEL_UNTRUSTED = """\
+2026.12.01 23:56:06 LOG5[0]: s_connect: connected 127.0.0.1:18443
+2026.12.01 23:56:06 LOG4[0]: CERT: Pre-verification error: self-signed certificate
+2026.12.01 23:56:06 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:06 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+STUNNEL_WRONG_NAME = """\
+2026.12.01 23:56:10 LOG4[0]: CERT: Subject checks failed
+2026.12.01 23:56:10 LOG4[0]: Rejected by CERT at depth=0: CN=fs-1.efs.us-east-1.amazonaws.com
+2026.12.01 23:56:10 LOG3[0]: SSL_connect: ../ssl/statem/statem_clnt.c:1889: error:0A000086:SSL routines::certificate verify failed
+"""
+
+
+@pytest.mark.parametrize(
+    "log, expected",
+    [
+        (STUNNEL_UNTRUSTED, "certificate not trusted (CA bundle /etc/ca.pem): self-signed certificate"),
+        (STUNNEL_WRONG_NAME, "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)"),
+        (
+            "Failed to establish an initial connection to EFS. Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+            "verify failed: unable to get local issuer certificate (_ssl.c:992)\n",
+            "certificate not trusted (CA bundle /etc/ca.pem): unable to get local issuer certificate",
+        ),
+        (
+            "Error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is "
+            "not valid for 'fs-1.efs.us-east-1.amazonaws.com'. (_ssl.c:992)\n",
+            "host name does not match (checkHost fs-1.efs.us-east-1.amazonaws.com)",
+        ),
+        ("LOG5[0]: Connection closed\n", None),
+    ],
+)
+def test_relay_failure_in_words(log, expected):
+    assert pr.relay_failure(log, "/etc/ca.pem", "fs-1.efs.us-east-1.amazonaws.com") == expected
+
+
+def test_relay_log_file():
+    assert pr.relay_log_file("foreground = yes\noutput = /var/log/amazon/efs/x.stunnel.log\n[efs]\nverify = 2\n") == (
+        "/var/log/amazon/efs/x.stunnel.log"
+    )
+    assert pr.relay_log_file("[efs]\noutput = nope\n") is None

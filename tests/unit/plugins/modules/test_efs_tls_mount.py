@@ -13,7 +13,8 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab as fs
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_apply
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 from ansible_collections.aws_efs.transit.plugins.modules import efs_tls_mount as mod
 from ansible_collections.aws_efs.transit.tests.unit.host_trees import materialise
@@ -54,6 +55,7 @@ class Host(object):
         self.created = []
         self.creates = False
         self.dpkg_status = tmp_path / "dpkg-status"
+        self.config = tmp_path / "efs-utils.conf"
 
     def unmount_path(self, path):
         info = self.root / "proc" / "self" / "mountinfo"
@@ -95,7 +97,9 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "FS_ROOT", str(host.root / "root"))
         monkeypatch.setattr(_proof, "probe_path", host.probe)
         monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
-        monkeypatch.setattr(mod, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
+        monkeypatch.setattr(mod, "CONFIG_FILE", str(host.config))
+        monkeypatch.setattr(mod, "OS_RELEASE", str(host.root / "os-release"))
+        monkeypatch.setattr(_mount_apply, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(
             basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
@@ -154,23 +158,6 @@ def test_version_from_dpkg_status_avoids_running_the_helper(tmp_path, run):
     assert host.commands == [] and res["helper_version"] == "3.2.0~standin1" and res["changed"] is False
 
 
-def test_removed_package_in_dpkg_status_does_not_count(tmp_path):
-    status = tmp_path / "status"
-    status.write_bytes(DPKG.replace(b"install ok installed\nArchitecture", b"deinstall ok config-files\nArchitecture"))
-    assert mod.version_from_dpkg(str(status)) is None
-    status.write_bytes(b"Package: amazon-efs-utils\nStatus: install ok installed\nVersion: 1:1.36.0-1\n")
-    assert mod.version_from_dpkg(str(status)) == "1.36.0-1"
-
-
-def test_version_from_files_reads_v3_layout(tmp_path):
-    (tmp_path / "efs_utils_common").mkdir()
-    (tmp_path / "efs_utils_common" / "constants.py").write_text('import re\nVERSION = "3.2.0"\n')
-    (tmp_path / "mount.efs").write_text("#!/usr/bin/env python3\nfrom efs_utils_common.constants import VERSION\n")
-    assert mod.version_from_files(str(tmp_path / "mount.efs")) == "3.2.0"
-    assert mod.version_from_files(str(tmp_path / "elsewhere" / "mount.efs")) is None
-    assert mod.version_from_files(None) is None
-
-
 def test_efs_proxy_installed_needs_no_version_and_no_stunnel_option(tmp_path, run):
     host = Host(
         tmp_path, "efs_proxy_tls", version=None, efs_proxy=True, fstab=b"fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
@@ -205,7 +192,7 @@ def test_mount_writes_fstab_mounts_and_proves(tmp_path, run):
         host.fstab.read_bytes() == FOREIGN + b"\nfs-12345678:/ /mnt/efs efs _netdev,tls,region=us-east-1,stunnel 0 0\n"
     )
     assert res["proof"]["tls"] is True and res["proof"]["compliant"] is True
-    assert res["diff"]["before"] == fs.decode(FOREIGN)
+    assert res["diff"]["before"] == _files.decode(FOREIGN)
     assert res["actions"][0] == "write fstab line" and res["actions"][1].startswith("mount fs-12345678:/ at /mnt/efs")
     assert host.created == ["/mnt/efs"]
 
@@ -237,6 +224,44 @@ def test_v1_helper_refuses_efs_proxy_and_region(tmp_path, run):
     res = run(host, region="us-east-1")
     assert res["failed"] and "region" in res["msg"]
     assert host.commands == [] and host.fstab.read_bytes() == b""
+
+
+# ---------------------------------------------------------------- where main's duplicates disagreed
+
+
+def test_package_version_with_an_epoch_is_not_taken_for_1x(tmp_path, run):
+    # The role passes the package version as dpkg/rpm say it. main parsed "1:3.2.0-1" as (1,):
+    # it left out the stunnel option and refused region as unknown to a 1.x helper.
+    host = Host(tmp_path, "v2_stunnel", mounted=False, version=None)
+    res = run(host, region="us-east-1", helper_version="1:3.2.0-1")
+    assert not res.get("failed"), res
+    assert (
+        host.fstab.read_bytes() == FOREIGN + b"\nfs-12345678:/ /mnt/efs efs _netdev,tls,region=us-east-1,stunnel 0 0\n"
+    )
+    assert res["expected_relay"] == "stunnel" and res["helper_version"] == "1:3.2.0-1"
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+def test_ocsp_means_the_helper_uses_stunnel(tmp_path, run, how):
+    # mount.efs switches to stunnel when OCSP is on, efs-proxy or not; main said efs-proxy here.
+    host = Host(tmp_path, "efs_proxy_tls", efs_proxy=True, fstab=b"")
+    params = {"options": ["ocsp"]} if how == "option" else {}
+    if how == "config":
+        host.config.write_text("[mount]\nstunnel_check_cert_validity = true\n")
+    res = run(host, state="present", **params)
+    assert res["expected_relay"] == "stunnel"
+    # ...and relay=efs-proxy cannot be honoured then.
+    res = run(host, state="present", relay="efs-proxy", **params)
+    assert res["failed"] and "OCSP" in res["msg"]
+
+
+def test_aws_profile_is_a_deprecated_alias(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False, fstab=b"")
+    res = run(host, state="present", iam=True, aws_profile="app")
+    assert b"iam,awsprofile=app" in host.fstab.read_bytes()
+    assert any("aws_profile" in str(d) for d in res.get("deprecations", []))
+    res = run(host, state="present", iam=True, efs_utils_aws_profile="app")
+    assert res["changed"] is False
 
 
 def test_helper_exit_0_without_mounting_fails_and_restores_fstab(tmp_path, run):
@@ -452,12 +477,3 @@ def test_unreadable_mount_table_fails_cleanly(tmp_path, run):
     (host.root / "proc" / "self" / "mountinfo").unlink()
     res = run(host, state="audited")
     assert res["failed"] and "cannot read the mount table" in res["msg"]
-
-
-def test_ensure_mount_point(tmp_path):
-    target = tmp_path / "a" / "b"
-    assert mod.ensure_mount_point(str(target)) is True and target.is_dir()
-    assert mod.ensure_mount_point(str(target)) is False
-    (tmp_path / "file").write_text("")
-    with pytest.raises(OSError, match="not a directory"):
-        mod.ensure_mount_point(str(tmp_path / "file"))

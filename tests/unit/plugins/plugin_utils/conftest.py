@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit as ma
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof as pr
 from ansible_collections.aws_efs.transit.plugins.module_utils import _tls_settings as ts
-from ansible_collections.aws_efs.transit.plugins.module_utils._client_facts import parse_ini
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import read as parse_ini
 from ansible_collections.aws_efs.transit.plugins.plugin_utils._host_record import audit_host_record
 from ansible_collections.aws_efs.transit.tests.unit.host_trees import fixture_facts
 

@@ -1,18 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: aws_efs.transit contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Set keys of an INI file in place, keeping every other byte.
+"""efs-utils.conf: read it as the helper does, and set keys in place keeping every other byte.
 
-efs-utils.conf is a package conffile: replacing it loses the distribution's
-comments and makes upgrades prompt, so keys are edited where they are.
-Pure functions only: text in, text out.
+The helper reads the file with Python's configparser (keys lower-cased, `[DEFAULT]` values seen
+in every section, duplicate sections or keys make the file unreadable), so the reader here IS
+configparser, and every edit is read back with it. efs-utils.conf is a package conffile:
+replacing it loses the distribution's comments and makes upgrades prompt, so keys are edited
+where they are. Pure functions only: text in, text out.
 """
 
 from __future__ import annotations
 
+import configparser
 import re
 
-_SECTION_RE = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+MOUNT_SECTION = "mount"
+# configparser's own section header pattern, matched on the stripped line.
+_SECTION_RE = re.compile(r"^\[(?P<header>.+)\]")
 _KEY_RE = re.compile(r"^(\s*)([^=:#;\s\[][^=:]*?)(\s*[=:]\s*)(.*?)(\s*)$")
 _COMMENTED_KEY_RE = re.compile(r"^\s*[#;]\s*([^=:\s]+)\s*[=:]")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -20,6 +25,69 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 class IniValueError(ValueError):
     """A section, key or value that cannot be written safely."""
+
+
+def _parser(text):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text or "")
+    return parser
+
+
+def read(text):
+    """{section: {key: value}} as the helper sees it ([DEFAULT] values included in every section,
+    and under "DEFAULT" when there are any). Raises IniValueError when the helper could not read it."""
+    try:
+        parser = _parser(text)
+    except configparser.Error as exc:
+        raise IniValueError("the helper cannot read this file: %s" % str(exc).replace("\n", " ")) from None
+    sections = {name: dict(parser.items(name)) for name in parser.sections()}
+    if parser.defaults():
+        sections[parser.default_section] = dict(parser.defaults())
+    return sections
+
+
+def mount_value(config, key, region=None):
+    """A [mount] key as the helper reads it: [mount.<region>] wins when that section exists."""
+    regional = "%s.%s" % (MOUNT_SECTION, region) if region else None
+    if regional and regional in config:
+        return config[regional].get(key)
+    return config.get(MOUNT_SECTION, config.get("DEFAULT", {})).get(key)
+
+
+def regional_settings(text, settings, regional, region=None):
+    """settings with the regional keys added where the helper reads them for the host's region.
+
+    The helper reads some [mount] keys (stunnel_cafile, dns_name_suffix, ...) from
+    [mount.<region>] when the file has that section (cn-*, us-iso*, eusc-de-east-1, ... ship one),
+    and from [mount] otherwise. The keys go to [mount] always and to [mount.<region>] when it
+    exists. region: given, else the one settings or the file put in [mount]. Returns
+    (settings, the regional section or None).
+    """
+    regional = {k: v for k, v in (regional or {}).items() if v is not None}
+    config = read(text)
+    mount = dict(settings.get(MOUNT_SECTION) or {})
+    region = region or mount.get("region") or mount_value(config, "region")
+    section = "%s.%s" % (MOUNT_SECTION, region) if region else None
+    if section not in config:
+        section = None
+    out = dict(settings)
+    if regional:
+        out[MOUNT_SECTION] = dict(mount, **regional)
+        if section:
+            out[section] = dict(out.get(section) or {}, **regional)
+    return out, section
+
+
+def ini_bool(value, default=None):
+    """ConfigParser.getboolean's reading of a value, or default when unset/unknown."""
+    if value is None:
+        return default
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "yes", "true", "on"):
+        return True
+    if lowered in ("0", "no", "false", "off"):
+        return False
+    return default
 
 
 def render_value(value):
@@ -76,10 +144,10 @@ def _section_spans(lines):
     order = []
     current, start = None, 0
     for index, line in enumerate(lines):
-        match = _SECTION_RE.match(line.rstrip("\r\n"))
+        match = _SECTION_RE.match(line.strip()) if line[:1] not in " \t" else None
         if match:
             order.append((current, start, index))
-            current, start = match.group(1).strip(), index
+            current, start = match.group("header"), index
     order.append((current, start, len(lines)))
     for name, begin, end in order:
         if name is not None and name not in spans:
@@ -150,4 +218,25 @@ def set_keys(text, settings):
             lines[insert_at - 1] += eol
         lines.insert(insert_at, "%s = %s%s" % (key, value, eol))
         changes.append({"section": section, "key": key, "before": None, "after": value})
-    return "".join(lines), changes
+    after = "".join(lines)
+    if changes:
+        _check_read_back(text, after, flat)
+    return after, changes
+
+
+def _check_read_back(before, after, flat):
+    """The helper must read what we meant (a continuation line, say, would make it read more)."""
+    try:
+        _parser(before)
+    except configparser.Error:
+        return  # unreadable already: the edit cannot make it worse, and the key is set where it was
+    try:
+        parser = _parser(after)
+    except configparser.Error as exc:
+        raise IniValueError("the edit would make the file unreadable: %s" % str(exc).replace("\n", " ")) from None
+    for section, key, value in flat:
+        got = (
+            parser.defaults().get(key) if section == parser.default_section else parser.get(section, key, fallback=None)
+        )
+        if got != value:
+            raise IniValueError("after the edit the helper would read %s.%s as %r, not %r" % (section, key, got, value))

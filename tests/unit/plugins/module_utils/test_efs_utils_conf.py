@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.aws_efs.transit.plugins.module_utils._ini_keys import IniValueError, set_keys
+from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import IniValueError, set_keys
 
 # Shaped like the packaged efs-utils.conf: comments, commented examples, two sections.
 CONF = """#
@@ -123,3 +124,40 @@ def test_many_keys_one_pass():
 def test_injection_is_refused(settings):
     with pytest.raises(IniValueError):
         set_keys(CONF, settings)
+
+
+def test_read_like_configparser():
+    text = (
+        "# comment\n[DEFAULT]\nlogging_level = INFO\n[mount]\nRegion = us-east-1\n#region = eu-west-1\n"
+        "stunnel_check_cert_hostname=false\n\n[mount-watchdog]\nenabled : true\n[mount.eu-west-1]\nregion = eu-west-1\n"
+    )
+    parsed = conf.read(text)
+    assert parsed["mount"] == {"region": "us-east-1", "stunnel_check_cert_hostname": "false", "logging_level": "INFO"}
+    assert parsed["mount-watchdog"] == {"enabled": "true", "logging_level": "INFO"}
+    assert parsed["DEFAULT"] == {"logging_level": "INFO"}
+    assert conf.mount_value(parsed, "region") == "us-east-1"
+    assert conf.mount_value(parsed, "region", region="eu-west-1") == "eu-west-1"
+    assert conf.mount_value(parsed, "region", region="us-west-2") == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[mount]\nregion = us-east-1\nregion = eu-west-1\n",  # duplicate key
+        "[mount]\nregion = a\n[mount]\nregion = b\n",  # duplicate section
+        "[mount]\ngarbage line\n",
+        "region = us-east-1\n",  # no section header
+    ],
+)
+def test_read_refuses_what_the_helper_cannot_read(text):
+    # The helper's configparser raises on these; main's parse_ini quietly took the first value.
+    with pytest.raises(IniValueError, match="cannot read"):
+        conf.read(text)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("true", True), ("Yes", True), ("1", True), ("off", False), ("0", False), (None, None), ("maybe", None)],
+)
+def test_ini_bool(value, expected):
+    assert conf.ini_bool(value) is expected

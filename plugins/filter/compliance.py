@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the efs_client role and the playbooks call, so that no compliance rule and no
+per-distribution path lives in Jinja: they are thin wrappers over module_utils/_compliance.py
+and module_utils/_helper.py (the layout table).
+
+- efs_client_layout(ansible_facts): the layout table's row for the host (package name and format,
+  mount.efs, efs-proxy, stunnel names and package, state and log dirs).
+- efs_mount_records(mounts, results, check_mode=false): one record per wanted mount.
+- efs_host_record(info, mounts, host, pinned, install_method, check_mode, audit, watchdog).
+- efs_host_failure_message(record).
+- efs_file_system_compliant(verdict), efs_file_system_record(file_system_id, verdict, changed, error),
+  efs_policy_record(result): the server side, from the policy verdict.
+- efs_fleet_report(hostvars, hosts, policies, mode, check_mode, generated_at), efs_summary_lines(report).
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
+from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+
+
+def efs_client_layout(facts):
+    facts = facts or {}
+    name = _helper.layout_name(
+        facts.get("distribution"), facts.get("distribution_major_version"), facts.get("os_family")
+    )
+    if name is None:
+        raise AnsibleFilterError(
+            "no efs-utils layout for %s (family %s)" % (facts.get("distribution"), facts.get("os_family"))
+        )
+    return _helper.layout_dict(name)
+
+
+def efs_fleet_report(hostvars, hosts, policies=None, mode="converge", check_mode=False, generated_at=None):
+    """The fleet report from every host's efs_client_compliance fact (a host without one failed early)."""
+    records = []
+    for host in hosts or []:
+        try:
+            records.append(hostvars[host]["efs_client_compliance"])
+        except KeyError:
+            records.append(None)
+    return _compliance.fleet_report(records, hosts, policies, mode, check_mode, generated_at)
+
+
+def efs_policy_records(results):
+    return [_compliance.policy_record(r) for r in results or []]
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "efs_client_layout": efs_client_layout,
+            "efs_mount_records": _compliance.mount_records,
+            "efs_host_record": _compliance.host_record,
+            "efs_host_failure_message": _compliance.host_failure_message,
+            "efs_file_system_compliant": _compliance.file_system_compliant,
+            "efs_file_system_record": _compliance.file_system_record,
+            "efs_policy_record": _compliance.policy_record,
+            "efs_policy_records": efs_policy_records,
+            "efs_fleet_report": efs_fleet_report,
+            "efs_summary_lines": _compliance.summary_lines,
+        }

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one definition of "compliant" for a mount, a host, a file system and the fleet, and the
+report records built from module results. Pure functions over plain data; the filter plugin
+plugins/filter/compliance.py exposes them to the role and the playbooks.
+
+- mount: efs_tls_mount ran, did not fail, and its proof says compliant (efs_tls_mount's assess()
+  decides that for the state the mount is wanted in);
+- host: no host problem (efs_client_info's problems, version pin, hostname check, watchdog) and
+  every mount compliant;
+- file system: its policy verdict says enforces_tls is true (unknown is not compliant);
+- fleet: every host and every file system compliant.
+"""
+
+from __future__ import annotations
+
+NOT_RUN = "efs-utils is not installed yet%s: nothing to prove (efs_tls_mount did not run)"
+NO_RECORD = "no compliance record: the host failed or was unreachable before the report (see the play output)"
+
+_PROOF_FIELDS = ("mounted", "tls", "relay", "relay_pid", "port", "check_host", "ca_file", "fstab_line")
+
+
+def _unique(items):
+    seen = set()
+    out = []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def mount_compliant(result):
+    """A mount is compliant when efs_tls_mount ran, did not fail and proved it (proof.compliant)."""
+    result = result or {}
+    ran = bool(result) and not result.get("skipped")
+    proof = result.get("proof") or {}
+    return ran and not result.get("failed") and proof.get("compliant") is True
+
+
+def mount_record(mount, result, check_mode=False):
+    """The report record of one mount: the wanted item and its efs_tls_mount result ({} when none)."""
+    result = result or {}
+    proof = result.get("proof") or {}
+    ran = bool(result) and not result.get("skipped")
+    reasons = [] if ran else [NOT_RUN % (" (check mode)" if check_mode else "")]
+    reasons += list(proof.get("reasons") or [])
+    if result.get("failed"):
+        reasons.append(result.get("msg") or "efs_tls_mount failed")
+    record = {"file_system_id": mount.get("file_system_id"), "path": mount.get("path")}
+    record["state"] = mount.get("state") or "mounted"
+    record.update((key, proof.get(key)) for key in _PROOF_FIELDS)
+    record["evidence"] = proof.get("evidence") or []
+    record["supporting_evidence"] = proof.get("supporting_evidence")
+    record["changed"] = bool(result.get("changed"))
+    record["actions"] = result.get("actions") or []
+    record["compliant"] = mount_compliant(result)
+    record["reasons"] = _unique(reasons)
+    return record
+
+
+def mount_records(mounts, results, check_mode=False):
+    """Records for the role's mounts, paired with the loop results in order (missing ones count as not run)."""
+    results = list(results or [])
+    return [mount_record(m, results[i] if i < len(results) else {}, check_mode) for i, m in enumerate(mounts or [])]
+
+
+def host_problems(info, pinned=None, install_method=None, check_mode=False, audit=False, watchdog=None):
+    """Why a host is not compliant apart from its mounts. watchdog: {'wanted', 'enabled', 'active'}."""
+    efs_utils = info.get("efs_utils") or {}
+    problems = list(info.get("problems") or [])
+    installed = bool(efs_utils.get("installed"))
+    if not installed:
+        later = " (check mode: a real run installs it, method %s)" % install_method if check_mode and not audit else ""
+        problems.append("efs-utils is not installed" + later)
+    elif not efs_utils.get("version_ok"):
+        problems.append("efs-utils %s is not the pinned %s" % (efs_utils.get("version"), pinned))
+    if not info.get("check_hostname", True):
+        problems.append("stunnel host name checking is turned off (efs_client_allow_insecure_hostname_check)")
+    watchdog = watchdog or {}
+    if watchdog.get("wanted") and installed and not (watchdog.get("enabled") and watchdog.get("active")):
+        problems.append("the EFS mount watchdog is not enabled and running")
+    return _unique(problems)
+
+
+def host_compliant(problems, mounts):
+    return not problems and all(m.get("compliant") for m in mounts)
+
+
+def host_record(
+    info, mounts, host, pinned=None, install_method=None, check_mode=False, audit=False, watchdog=None, repository=None
+):
+    """The report record of one host from efs_client_info's result and its mount records."""
+    efs_utils = info.get("efs_utils") or {}
+    watchdog = dict(watchdog or {})
+    problems = host_problems(info, pinned, install_method, check_mode, audit, watchdog)
+    return {
+        "host": host,
+        "mode": "audit" if audit else "converge",
+        "check_mode": bool(check_mode),
+        "efs_utils": {
+            "installed": efs_utils.get("installed"),
+            "version": efs_utils.get("version"),
+            "pinned": pinned,
+            "version_ok": efs_utils.get("version_ok"),
+            "install_method": install_method,
+            "repository": repository,
+            "mount_helper": efs_utils.get("mount_helper"),
+        },
+        "relay": info.get("relay"),
+        "relay_reason": info.get("relay_reason"),
+        "stunnel": info.get("stunnel"),
+        "efs_proxy": info.get("efs_proxy"),
+        "check_hostname": info.get("check_hostname"),
+        "ocsp": info.get("ocsp"),
+        "watchdog": {"enabled": bool(watchdog.get("enabled")), "active": bool(watchdog.get("active"))},
+        "mounts": list(mounts),
+        "problems": problems,
+        "compliant": host_compliant(problems, mounts),
+    }
+
+
+def host_failure_message(record):
+    """Why the host fails the play: its problems, the mounts that are not compliant and their reasons."""
+    bad = ["mount %s is not compliant" % m.get("path") for m in record.get("mounts", []) if not m.get("compliant")]
+    reasons = [r for m in record.get("mounts", []) for r in m.get("reasons") or []]
+    return "%s is not compliant: %s" % (
+        record.get("host"),
+        "; ".join(_unique(record.get("problems", []) + bad + reasons)),
+    )
+
+
+# ---------------------------------------------------------------- file systems
+
+
+def file_system_compliant(verdict):
+    """Compliant only when the policy verdict says it enforces TLS (None = unknown = not compliant)."""
+    return isinstance(verdict, dict) and verdict.get("enforces_tls") is True
+
+
+def file_system_record(file_system_id, verdict=None, changed=False, error=None):
+    """The report record of one file system's policy.
+
+    verdict is the efs_policy / efs_policy_info result's {enforces_tls: bool|None, clients_can_mount,
+    root_access_without_tls, reasons: [str]}; error the module's failure message, if it failed.
+    """
+    verdict = verdict if isinstance(verdict, dict) else {}
+    reasons = list(verdict.get("reasons") or [])
+    if error:
+        reasons.insert(0, error)
+    elif verdict.get("enforces_tls") is None:
+        reasons.insert(0, "unknown whether the policy enforces TLS")
+    elif verdict.get("enforces_tls") is False:
+        reasons.insert(0, "the policy does not refuse clients without TLS")
+    compliant = not error and file_system_compliant(verdict)
+    return {
+        "file_system_id": file_system_id,
+        "changed": bool(changed),
+        "enforces_tls": verdict.get("enforces_tls"),
+        "clients_can_mount": verdict.get("clients_can_mount"),
+        "root_access_without_tls": verdict.get("root_access_without_tls"),
+        "compliant": compliant,
+        "reasons": _unique(reasons),
+        "msg": "policy refuses clients without TLS" if compliant else "; ".join(_unique(reasons)),
+    }
+
+
+def policy_record(result):
+    """file_system_record from one efs_policy / efs_policy_info loop result (item, verdict, failed, msg)."""
+    item = result.get("item") or {}
+    fs_id = item.get("file_system_id") if isinstance(item, dict) else item
+    error = (result.get("msg") or "efs_policy failed") if result.get("failed") else None
+    return file_system_record(
+        fs_id or result.get("file_system_id"), result.get("verdict"), result.get("changed"), error
+    )
+
+
+# ---------------------------------------------------------------- fleet
+
+
+def fleet_report(records, hosts, policies=None, mode="converge", check_mode=False, generated_at=None):
+    """The fleet summary. records: each host's record or None, in the order of `hosts`."""
+    records = list(records or [])
+    host_records = []
+    for index, name in enumerate(hosts or []):
+        record = records[index] if index < len(records) else None
+        if not isinstance(record, dict) or "compliant" not in record:
+            record = {"host": name, "compliant": False, "mounts": [], "problems": [NO_RECORD]}
+        host_records.append(record)
+    policies = list(policies or [])
+    mounts = [m for h in host_records for m in h.get("mounts", [])]
+    return {
+        "generated_at": generated_at,
+        "mode": mode,
+        "check_mode": bool(check_mode),
+        "compliant": all(h["compliant"] for h in host_records) and all(p.get("compliant") for p in policies),
+        "hosts_total": len(host_records),
+        "hosts_compliant": sum(1 for h in host_records if h["compliant"]),
+        "mounts_total": len(mounts),
+        "mounts_compliant": sum(1 for m in mounts if m.get("compliant")),
+        "policies_total": len(policies),
+        "policies_compliant": sum(1 for p in policies if p.get("compliant")),
+        "policies": policies,
+        "hosts": host_records,
+    }
+
+
+def _mount_line(m):
+    if m.get("compliant"):
+        status = "TLS proven" if m.get("state") == "mounted" else "ok (%s)" % m.get("state")
+    else:
+        status = "NOT COMPLIANT"
+    via = " via %s port %s" % (m.get("relay"), m.get("port")) if m.get("tls") else ""
+    why = "; " + "; ".join(m["reasons"]) if m.get("reasons") else ""
+    return "  %s %s: %s%s%s" % (m.get("file_system_id"), m.get("path"), status, via, why)
+
+
+def summary_lines(report):
+    """The fleet summary as lines for the play output."""
+    lines = [
+        "EFS encryption in transit: %s%s - hosts %s/%s, mounts %s/%s"
+        % (
+            "COMPLIANT" if report["compliant"] else "NOT COMPLIANT",
+            " (check mode: predicted)" if report.get("check_mode") else "",
+            report["hosts_compliant"],
+            report["hosts_total"],
+            report["mounts_compliant"],
+            report["mounts_total"],
+        )
+    ]
+    for p in report.get("policies") or []:
+        lines.append(
+            "policy %s: %s"
+            % (p.get("file_system_id"), "enforces TLS" if p.get("compliant") else "does NOT enforce TLS")
+        )
+    for h in report.get("hosts") or []:
+        line = "%s: %s" % (h["host"], "ok" if h["compliant"] else "NOT COMPLIANT")
+        if "efs_utils" in h:
+            line += " efs-utils %s, relay %s, watchdog %s" % (
+                h["efs_utils"].get("version"),
+                h.get("relay"),
+                "active" if (h.get("watchdog") or {}).get("active") else "inactive",
+            )
+        if h.get("problems"):
+            line += "; " + "; ".join(h["problems"])
+        lines.append(line)
+        lines.extend(_mount_line(m) for m in h.get("mounts", []))
+    return lines

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The ansible-core matrix: the collection's unit tests on every supported ansible-core, and the
+# sanity tests that change between ansible-core releases on the versions the sanity tier does not
+# cover (the sanity tier runs every sanity test on the shared venv's ansible-core).
+# One venv per version under .build/matrix/ (Python 3.11 up to 2.19; 2.20 and 2.21 need >= 3.12,
+# found on PATH as python3.12/python3.13 or under pyenv).
+#   MATRIX_VERSIONS="2.17 2.21"   a subset      MATRIX_SANITY_TESTS="..."   other sanity tests
+set -euo pipefail
+. "$(dirname "$0")/../lib/env.sh"
+VERSIONS=(${MATRIX_VERSIONS:-2.17 2.18 2.19 2.20 2.21})
+# Version-sensitive: module docs/argspec schema, ansible-doc, imports under that core's rules,
+# meta/runtime.yml (requires_ansible, action groups), Python syntax. pylint, pep8, yamllint and the
+# rest do not change with ansible-core in ways that matter here and cost most of the time.
+read -r -a SANITY_TESTS <<< "${MATRIX_SANITY_TESTS:-validate-modules ansible-doc import compile runtime-metadata}"
+default_core=$(python -c 'import ansible; print(".".join(ansible.__version__.split(".")[:2]))')
+M="$BUILD/matrix"
+mkdir -p "$M"
+
+# python_for 2.20 -> an interpreter that ansible-core 2.20 supports.
+python_for() {
+  local want cand
+  case $1 in 2.17|2.18|2.19) want="3.11 3.12" ;; 2.20) want="3.12 3.13" ;; *) want="3.13 3.12" ;; esac
+  for v in $want; do
+    for cand in "python$v" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
+      if command -v "$cand" >/dev/null 2>&1; then command -v "$cand"; return 0; fi
+    done
+  done
+  return 1
+}
+
+# The collections tree each venv imports from: this checkout, and amazon.aws from the shared venv.
+coll="$M/collections/ansible_collections"
+mkdir -p "$coll/aws_efs" "$coll/amazon"
+ln -sfn "$REPO" "$coll/aws_efs/transit"
+ln -sfn "$(python -c 'import ansible_collections.amazon.aws as m; print(list(m.__path__)[0])')" "$coll/amazon/aws"
+
+. "$REPO/tests/lib/collection_copy.sh"
+work=$(collection_copy "$M/sanity")
+
+declare -a rows=()
+failed=0
+for core in "${VERSIONS[@]}"; do
+  t0=$SECONDS
+  py=$(python_for "$core") || { rows+=("$(printf '%-6s %-8s %s' "$core" "-" "FAILED: no Python for ansible-core $core (install python3.12/3.13, e.g. pyenv install 3.13)")"); failed=1; continue; }
+  pyv=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  venv="$M/core-$core"
+  if [ ! -x "$venv/bin/ansible-test" ] || [ "$0" -nt "$venv/.installed" ]; then
+    log "ansible-core $core: creating $venv (Python $pyv)"
+    rm -rf "$venv" && "$py" -m venv "$venv"
+    "$venv/bin/pip" install -q "ansible-core==$core.*" pytest "boto3>=1.34.0" "botocore>=1.34.0" 2> >(grep -v "is ignored" >&2) \
+      || { rows+=("$(printf '%-6s %-8s %s' "$core" "$pyv" "FAILED: pip install ansible-core==$core.*")"); failed=1; continue; }
+    touch "$venv/.installed"
+  fi
+  got=$("$venv/bin/python" -c 'import ansible; print(ansible.__version__)')
+  verdict=""
+  log "ansible-core $got (Python $pyv): unit tests (tests/unit/plugins, tests/unit/meta)"
+  if PYTHONPATH="$M/collections" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    tests/unit/plugins tests/unit/meta --rootdir "$REPO" > "$M/units-$core.log" 2>&1; then
+    verdict="units $(tail -n 1 "$M/units-$core.log" | grep -oE '[0-9]+ passed' || echo '?')"
+  else
+    tail -n 30 "$M/units-$core.log" >&2; verdict="units FAILED"; failed=1
+  fi
+  if [ "$core" = "$default_core" ]; then
+    verdict+="; sanity: all tests in the sanity tier (default ansible-core)"
+  else
+    log "ansible-core $got: ansible-test sanity --test ${SANITY_TESTS[*]}"
+    args=(); for t in "${SANITY_TESTS[@]}"; do args+=(--test "$t"); done
+    if (cd "$work" && PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH= PYTHONPATH= \
+      "$venv/bin/ansible-test" sanity --venv --requirements --python "$pyv" --color no "${args[@]}") > "$M/sanity-$core.log" 2>&1; then
+      verdict+="; sanity ${SANITY_TESTS[*]} passed"
+    else
+      tail -n 30 "$M/sanity-$core.log" >&2; verdict+="; sanity FAILED (log $M/sanity-$core.log)"; failed=1
+    fi
+  fi
+  rows+=("$(printf '%-6s %-8s %5ss  %s' "$got" "$pyv" "$(( SECONDS - t0 ))" "$verdict")")
+done
+printf '\n%-6s %-8s %6s  %s\n' "core" "python" "time" "what ran" >&2
+printf '%s\n' "${rows[@]}" >&2
+[ "$failed" = 0 ] || die "ansible-core matrix: failures above"
+log "ansible-core matrix passed: ${VERSIONS[*]}"
