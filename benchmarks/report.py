@@ -378,7 +378,7 @@ def policy_info_line(rows):
     sizes = sorted({r["file_systems"] for r in rows})
     one, big = sizes[0], sizes[-1]
     parts = [
-        f"The server side (section 8): `efs_policy_info` over every file system of the region, one module execution: "
+        "The server side (section 8): `efs_policy_info` over every file system of the region, one module execution: "
         + ", ".join(
             f"{n:,} file systems {row(info, n)['seconds'] / row(info, one)['seconds']:.2f}× the time of {one}"
             for n in sizes[1:]
