@@ -108,7 +108,7 @@ def mount_md(m):
     return "\n".join(
         [
             f"Host `{m['host']}`, one playbook run, {len(st)} alternating pairs; task wall time from task start "
-            "to result on the controller (task_timer callback), median (min–max).\n",
+            "to result on the controller (exec_counter callback), median (min–max).\n",
             table(["task", "s"], rows),
             f"\n**Ratio efs_tls_mount / stat: {med(mt) / med(st):.2f}×.** Checked on every pair: changed = "
             f"{m['efs_tls_mount_changed']} in all, actions reported = {m['efs_tls_mount_actions']}, proof compliant "
@@ -251,10 +251,12 @@ def sandbox_md(results):
             "\nImage: reused from the cache in this run (the row above); a build from nothing was "
             "not measured (`benchmarks/run.sh --only none --image-rebuild` does)."
         )
-    for p in sorted(glob.glob(os.path.join(results, "phases-*.txt"))):
+    # The test tiers leave their phase times under .build/phases/ (tests never write here).
+    phases_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "phases")
+    for p in sorted(glob.glob(os.path.join(phases_dir, "*.txt"))):
         when = datetime.datetime.fromtimestamp(os.path.getmtime(p)).strftime("%Y-%m-%d %H:%M")
         parts += [
-            f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[7:-4]}.sh` ({when}, another run):\n",
+            f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[:-4]}.sh` ({when}, another run):\n",
             "```",
             open(p, encoding="utf-8").read().rstrip(),
             "```",
