@@ -11,9 +11,8 @@ PLOGS="$BUILD/bench-logs"
 mkdir -p "$RESULTS" "$PLOGS"
 TIER=${TIER:-bench}
 TIER_START=${TIER_START:-$SECONDS}
-# The task timer lives next to the lead's exec_counter; both write only when their file is set.
-export ANSIBLE_CALLBACK_PLUGINS="$REPO/tests/lib/callback_plugins:$BENCH/callback_plugins"
-export ANSIBLE_CALLBACKS_ENABLED="exec_counter,task_timer"
+# Counts and task times come from the one callback in tests/lib (enabled by env.sh); it writes
+# only the files whose variables are set.
 # The sandbox's emulator URL and AWS test credentials, when a sandbox is up.
 # shellcheck disable=SC1091
 [ -f "$BUILD/sandbox/env" ] && . "$BUILD/sandbox/env"
@@ -24,7 +23,7 @@ export ANSIBLE_CALLBACKS_ENABLED="exec_counter,task_timer"
 bplay() {
   local name=$1 rc=0
   shift
-  EXEC_COUNTER_FILE="$PLOGS/$name.counts.json" BENCH_TASK_TIMES="$PLOGS/$name.tasks.json" \
+  EXEC_COUNTER_FILE="$PLOGS/$name.counts.json" EXEC_TASK_TIMES="$PLOGS/$name.tasks.json" \
     python3 "$BENCH/timeit.py" --out "$PLOGS/$name.time.json" --log "$PLOGS/$name.log" -- \
     ansible-playbook -i "$INV" -e @"$VARS" "$@" >/dev/null || rc=$?
   if [ "$rc" != 0 ]; then

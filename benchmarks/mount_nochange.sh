@@ -2,7 +2,7 @@
 # shellcheck disable=SC2153  # REPO and friends come from tests/lib/env.sh via lib.sh
 # efs_tls_mount's no-change run on a compliant mount (one module execution, no helper call)
 # versus ansible.builtin.stat of the same path, alternating in one playbook run, BENCH_REPS_TASK
-# times each; per-task times from the task_timer callback. "No helper call" is checked: the
+# times each; per-task times from the exec_counter callback (EXEC_TASK_TIMES). "No helper call" is checked: the
 # module reports no actions and the helper's mount.log gains no line.
 # Raw results: benchmarks/results/mount_nochange.json.
 set -euo pipefail
@@ -24,7 +24,7 @@ plogs, out, host, before, after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys
 rows = [t for t in json.load(open(os.path.join(plogs, "mount-vs-stat.tasks.json"))) if t["host"] == host]
 stat = [t["seconds"] for t in rows if t["task"] == "Bench stat"]
 mount = [t for t in rows if t["task"] == "Bench efs_tls_mount"]
-assert stat and len(stat) == len(mount), "task_timer recorded no stat/efs_tls_mount pairs"
+assert stat and len(stat) == len(mount), "exec_counter recorded no stat/efs_tls_mount pairs"
 json.dump({"host": host, "stat": stat, "efs_tls_mount": [t["seconds"] for t in mount],
            "efs_tls_mount_changed": sum(t["changed"] for t in mount),
            "efs_tls_mount_actions": sum(len(t["actions"] or []) for t in mount),

@@ -108,7 +108,7 @@ def mount_md(m):
     return "\n".join(
         [
             f"Host `{m['host']}`, one playbook run, {len(st)} alternating pairs; task wall time from task start "
-            "to result on the controller (task_timer callback), median (min–max).\n",
+            "to result on the controller (exec_counter callback), median (min–max).\n",
             table(["task", "s"], rows),
             f"\n**Ratio efs_tls_mount / stat: {med(mt) / med(st):.2f}×.** Checked on every pair: changed = "
             f"{m['efs_tls_mount_changed']} in all, actions reported = {m['efs_tls_mount_actions']}, proof compliant "
@@ -251,10 +251,12 @@ def sandbox_md(results):
             "\nImage: reused from the cache in this run (the row above); a build from nothing was "
             "not measured (`benchmarks/run.sh --only none --image-rebuild` does)."
         )
-    for p in sorted(glob.glob(os.path.join(results, "phases-*.txt"))):
+    # The test tiers leave their phase times under .build/phases/ (tests never write here).
+    phases_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "phases")
+    for p in sorted(glob.glob(os.path.join(phases_dir, "*.txt"))):
         when = datetime.datetime.fromtimestamp(os.path.getmtime(p)).strftime("%Y-%m-%d %H:%M")
         parts += [
-            f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[7:-4]}.sh` ({when}, another run):\n",
+            f"\nPhases recorded by `tests/tiers/{os.path.basename(p)[:-4]}.sh` ({when}, another run):\n",
             "```",
             open(p, encoding="utf-8").read().rstrip(),
             "```",
@@ -362,7 +364,42 @@ def summary(results):
             f"Compliance after all of it: {'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}, "
             f"hosts {c['hosts_compliant']}/{c['hosts_total']}, mounts {c['mounts_compliant']}/{c['mounts_total']}."
         )
+    p = load(results, "policy_info.json")
+    if p:
+        out.append(policy_info_line(p))
     return "\n".join(f"- {x}" for x in out)
+
+
+def policy_info_line(rows):
+    """The server side in one sentence: time ratios to one file system, executions and calls."""
+
+    def row(kind, n):
+        return next((r for r in rows if r["kind"] == kind and r["file_systems"] == n), None)
+
+    info, site, loop = "efs_policy_info, no ids", "site.yml policies, unchanged", "efs_policy loop, unchanged"
+    sizes = sorted({r["file_systems"] for r in rows})
+    one, big = sizes[0], sizes[-1]
+    parts = [
+        "The server side (section 8): `efs_policy_info` over every file system of the region, one module execution: "
+        + ", ".join(
+            f"{n:,} file systems {row(info, n)['seconds'] / row(info, one)['seconds']:.2f}× the time of {one}"
+            for n in sizes[1:]
+            if row(info, n)
+        )
+    ]
+    if row(site, big):
+        parts.append(
+            f"site.yml's policy part on an unchanged fleet of {big:,}: {row(site, big)['executions']} execution(s), "
+            f"{row(site, big)['seconds'] / row(site, one)['seconds']:.2f}× the time of {one}"
+        )
+    loops = [r for r in rows if r["kind"] == loop and r["file_systems"] != one]
+    if loops and row(loop, one):
+        last = loops[-1]
+        parts.append(
+            f"the per-item `efs_policy` loop: {last['file_systems']} file systems "
+            f"{last['seconds'] / row(loop, one)['seconds']:.0f}× the time of {one} ({last['executions']} executions)"
+        )
+    return "; ".join(parts) + "."
 
 
 def main(argv):

@@ -3,7 +3,7 @@
 # The efs_client role's no-change run on a compliant guest versus a floor playbook (no facts, one
 # ping) on the same guest, alternating, BENCH_REPS_PLAY times each: wall time, module executions
 # per host (tests/lib/callback_plugins/exec_counter.py), changed count, and where the role's time
-# goes (task_timer). Expects a converged guest (benchmarks/run.sh does that first).
+# goes (its EXEC_TASK_TIMES). Expects a converged guest (benchmarks/run.sh does that first).
 # Raw results: benchmarks/results/role_nochange.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -15,7 +15,7 @@ def _json(path, default):
 
 
 def load_run(plogs, name):
-    """Wall/CPU times, and per host: module executions (task_timer, delegation-aware), the lead's
+    """Wall/CPU times, and per host: module executions (exec_counter task rows), the
     exec_counter figure, changed count, the tasks that ran a module and seconds per task."""
     rec = _json(os.path.join(plogs, name + ".time.json"), {})
     counts = _json(os.path.join(plogs, name + ".counts.json"), {})

@@ -17,8 +17,6 @@ and module_utils/_helper.py (the layout table).
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 
@@ -29,6 +27,9 @@ def efs_client_layout(facts):
         facts.get("distribution"), facts.get("distribution_major_version"), facts.get("os_family")
     )
     if name is None:
+        # Imported here: importing ansible.errors at load time changes the module tests' warnings.
+        from ansible.errors import AnsibleFilterError
+
         raise AnsibleFilterError(
             "no efs-utils layout for %s (family %s)" % (facts.get("distribution"), facts.get("os_family"))
         )

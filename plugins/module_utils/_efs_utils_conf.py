@@ -54,6 +54,30 @@ def mount_value(config, key, region=None):
     return config.get(MOUNT_SECTION, config.get("DEFAULT", {})).get(key)
 
 
+def regional_settings(text, settings, regional, region=None):
+    """settings with the regional keys added where the helper reads them for the host's region.
+
+    The helper reads some [mount] keys (stunnel_cafile, dns_name_suffix, ...) from
+    [mount.<region>] when the file has that section (cn-*, us-iso*, eusc-de-east-1, ... ship one),
+    and from [mount] otherwise. The keys go to [mount] always and to [mount.<region>] when it
+    exists. region: given, else the one settings or the file put in [mount]. Returns
+    (settings, the regional section or None).
+    """
+    regional = {k: v for k, v in (regional or {}).items() if v is not None}
+    config = read(text)
+    mount = dict(settings.get(MOUNT_SECTION) or {})
+    region = region or mount.get("region") or mount_value(config, "region")
+    section = "%s.%s" % (MOUNT_SECTION, region) if region else None
+    if section not in config:
+        section = None
+    out = dict(settings)
+    if regional:
+        out[MOUNT_SECTION] = dict(mount, **regional)
+        if section:
+            out[section] = dict(out.get(section) or {}, **regional)
+    return out, section
+
+
 def ini_bool(value, default=None):
     """ConfigParser.getboolean's reading of a value, or default when unset/unknown."""
     if value is None:

@@ -514,6 +514,25 @@ def act(module, state, spec, the_plan, helper, options, fstab_path, fstab_text, 
         )
 
 
+def read_helper(module, spec, state, result):
+    """(helper facts, fstab options, option error) for the states that write or judge the fstab line."""
+    if state not in mp.STATES_WITH_OPTIONS:
+        return None, None, None
+    helper = Helper(module)
+    options = option_error = None
+    try:
+        options, choice = desired_options(spec, helper)
+        result["expected_relay"] = choice.relay
+    except mo.OptionError as e:
+        if state != "audited":
+            module.fail_json(msg=str(e), **result)
+        option_error = str(e)  # an audit reports what it cannot judge instead of failing
+        result["expected_relay"] = None
+    if helper.version_text:
+        result["helper_version"] = helper.version_text
+    return helper, options, option_error
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     p = module.params
@@ -526,21 +545,8 @@ def main():
     if p["mount_timeout"] < 0:
         module.fail_json(msg="mount_timeout must be 0 (no limit) or more")
 
-    # Facts, read once.
     result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
-    helper = options = option_error = None
-    if state in mp.STATES_WITH_OPTIONS:
-        helper = Helper(module)
-        try:
-            options, choice = desired_options(spec, helper)
-            result["expected_relay"] = choice.relay
-        except mo.OptionError as e:
-            if state != "audited":
-                module.fail_json(msg=str(e), **result)
-            option_error = str(e)  # an audit reports what it cannot judge instead of failing
-            result["expected_relay"] = None
-        if helper.version_text:
-            result["helper_version"] = helper.version_text
+    helper, options, option_error = read_helper(module, spec, state, result)
     fstab_text = _files.read_text(fstab_path)
     try:
         proof = _proof.empty_proof(spec.fs_id, spec.path) if state == "present" else prove(spec)
@@ -554,9 +560,9 @@ def main():
     if the_plan.fail:
         module.fail_json(msg=the_plan.fail, proof=proof, **result)
     fstab_change = the_plan.new_fstab != (fstab_text or "")
+    mount_change = the_plan.mount or the_plan.unmount
     result.update(actions=list(the_plan.actions), fstab_changed=fstab_change, proof=proof)
-    result["mount_changed"] = the_plan.mount or the_plan.unmount
-    result["changed"] = fstab_change or result["mount_changed"]
+    result.update(mount_changed=mount_change, changed=fstab_change or mount_change)
     if fstab_change and module._diff:
         result["diff"] = dict(
             before=fstab_text or "", after=the_plan.new_fstab, before_header=fstab_path, after_header=fstab_path

@@ -36,6 +36,19 @@ options:
       - Values with line breaks or surrounding whitespace are refused.
     type: dict
     required: true
+  regional_settings:
+    description:
+      - "[mount] keys the helper reads for the host's region, for example C({stunnel_cafile: /etc/ssl/ca.pem}):
+        written to [mount] and also to C([mount.<region>]) when the file has that section (upstream ships
+        one for cn-*, us-iso*, eusc-de-east-1 and others, and reads C(stunnel_cafile) from it for
+        those regions). Null values leave the key alone."
+    type: dict
+    default: {}
+  region:
+    description:
+      - The region whose section O(regional_settings) go to; null means the C(region) that O(settings)
+        or the file set in [mount].
+    type: str
   create:
     description:
       - Create the file when it does not exist. By default a missing file is an error, since it
@@ -84,6 +97,11 @@ path:
   description: The configuration file.
   returned: always
   type: str
+regional_section:
+  description: The C([mount.<region>]) section O(regional_settings) were also written to, or null.
+  returned: always
+  type: str
+  sample: mount.cn-north-1
 """
 
 import os
@@ -91,7 +109,11 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
-from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import IniValueError, set_keys
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import (
+    IniValueError,
+    regional_settings,
+    set_keys,
+)
 
 
 def main():
@@ -99,12 +121,20 @@ def main():
         argument_spec=dict(
             path=dict(type="path", default="/etc/amazon/efs/efs-utils.conf"),
             settings=dict(type="dict", required=True),
+            regional_settings=dict(type="dict", default={}),
+            region=dict(type="str"),
             create=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     path = module.params["path"]
+
+    def _settings_for(text):
+        return regional_settings(
+            text, module.params["settings"], module.params["regional_settings"], module.params["region"]
+        )
+
     exists = os.path.isfile(path)
     if not exists and not module.params["create"]:
         module.fail_json(msg="%s does not exist: install efs-utils first (or set create=true)" % path, path=path)
@@ -112,13 +142,14 @@ def main():
         module.fail_json(msg="directory %s does not exist" % os.path.dirname(path), path=path)
     try:
         before = _files.read_text(path) or ""
-        after, changes = set_keys(before, module.params["settings"])
+        settings, section = _settings_for(before)
+        after, changes = set_keys(before, settings)
     except OSError as exc:
         module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
     except IniValueError as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    result = dict(changed=after != before, changes=changes, path=path)
+    result = dict(changed=after != before, changes=changes, path=path, regional_section=section)
     if module._diff:
         result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
     if not result["changed"] or module.check_mode:
@@ -126,7 +157,7 @@ def main():
 
     def edit(text):
         # Under the lock: apply the same settings to what is there now.
-        return set_keys(text, module.params["settings"])[0]
+        return set_keys(text, _settings_for(text)[0])[0]
 
     backup = module.backup_local if module.params["backup"] else None
     try:

@@ -22,6 +22,7 @@ export PYTHONPATH="$BUILD/collections${PYTHONPATH:+:$PYTHONPATH}"
 # Prints "[tier] message" with the elapsed time since the tier began.
 log() { printf '[%s +%ss] %s\n' "${TIER:-main}" "$(( SECONDS - ${TIER_START:-0} ))" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
-# Test-only callback; it writes a file only when EXEC_COUNTER_FILE is set.
+# The one callback for execution counts and task times (tests and benchmarks); it writes only
+# when EXEC_COUNTER_FILE or EXEC_TASK_TIMES is set.
 export ANSIBLE_CALLBACK_PLUGINS="$REPO/tests/lib/callback_plugins"
 export ANSIBLE_CALLBACKS_ENABLED="exec_counter"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The guest tier: playbooks/site.yml and audit.yml against a real Debian guest (real kernel NFS
 # client, real stunnel, real nfsd, real TLS): check mode on a fresh guest -> converge ->
-# idempotence -> verify -> reboot -> verify. Timings go to benchmarks/results/, not assertions.
+# idempotence -> verify -> reboot -> verify. Timings go to .build/phases/, not assertions.
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
 . "$REPO/tests/lib/sandbox_session.sh"

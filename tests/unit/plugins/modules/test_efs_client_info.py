@@ -36,6 +36,7 @@ class FakeHost(object):
 @pytest.fixture
 def run(monkeypatch, capsys):
     def _run(host, **params):
+        monkeypatch.setattr(mod, "OS_RELEASE", "/nonexistent/os-release")
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(
             basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
