@@ -12,7 +12,7 @@ import yaml
 
 try:
     from ansible.module_utils import _internal
-except ImportError:  # ansible-core < 2.19: no controller mode to restore
+except ImportError:  # ansible-core 2.17
     _internal = None
 
 
@@ -20,11 +20,13 @@ except ImportError:  # ansible-core < 2.19: no controller mode to restore
 def act():
     """Import the action lazily: controller imports flip module_utils into controller mode
     (module warnings then go to the display), which would break the module tests run after these."""
-    before = _internal.is_controller if _internal else None
+    # ansible-core < 2.19 has no controller mode to restore (2.18 has _internal without it).
+    has_mode = hasattr(_internal, "is_controller")
+    before = _internal.is_controller if has_mode else None
     from ansible_collections.aws_efs.transit.plugins.action import efs_report
 
     yield efs_report
-    if _internal:
+    if has_mode:
         _internal.is_controller = before
 
 
