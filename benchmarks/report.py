@@ -364,7 +364,42 @@ def summary(results):
             f"Compliance after all of it: {'COMPLIANT' if c['compliant'] else 'NOT COMPLIANT'}, "
             f"hosts {c['hosts_compliant']}/{c['hosts_total']}, mounts {c['mounts_compliant']}/{c['mounts_total']}."
         )
+    p = load(results, "policy_info.json")
+    if p:
+        out.append(policy_info_line(p))
     return "\n".join(f"- {x}" for x in out)
+
+
+def policy_info_line(rows):
+    """The server side in one sentence: time ratios to one file system, executions and calls."""
+
+    def row(kind, n):
+        return next((r for r in rows if r["kind"] == kind and r["file_systems"] == n), None)
+
+    info, site, loop = "efs_policy_info, no ids", "site.yml policies, unchanged", "efs_policy loop, unchanged"
+    sizes = sorted({r["file_systems"] for r in rows})
+    one, big = sizes[0], sizes[-1]
+    parts = [
+        "The server side (section 8): `efs_policy_info` over every file system of the region, one module execution: "
+        + ", ".join(
+            f"{n:,} file systems {row(info, n)['seconds'] / row(info, one)['seconds']:.2f}× the time of {one}"
+            for n in sizes[1:]
+            if row(info, n)
+        )
+    ]
+    if row(site, big):
+        parts.append(
+            f"site.yml's policy part on an unchanged fleet of {big:,}: {row(site, big)['executions']} execution(s), "
+            f"{row(site, big)['seconds'] / row(site, one)['seconds']:.2f}× the time of {one}"
+        )
+    loops = [r for r in rows if r["kind"] == loop and r["file_systems"] != one]
+    if loops and row(loop, one):
+        last = loops[-1]
+        parts.append(
+            f"the per-item `efs_policy` loop: {last['file_systems']} file systems "
+            f"{last['seconds'] / row(loop, one)['seconds']:.0f}× the time of {one} ({last['executions']} executions)"
+        )
+    return "; ".join(parts) + "."
 
 
 def main(argv):

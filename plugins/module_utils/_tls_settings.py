@@ -11,18 +11,9 @@ section, as in ConfigParser.
 
 from __future__ import annotations
 
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import ini_bool as _bool
+
 DEFAULT_CA_FILE = "/etc/amazon/efs/efs-utils.crt"
-
-
-def _bool(value, default):
-    if value is None:
-        return default
-    lowered = str(value).strip().lower()
-    if lowered in ("1", "yes", "true", "on"):
-        return True
-    if lowered in ("0", "no", "false", "off"):
-        return False
-    return default
 
 
 def _get(sections, name, key):

@@ -7,11 +7,17 @@ VARS="$BUILD/sandbox/vars.yml"
 PLOGS="$BUILD/test-logs"
 mkdir -p "$PLOGS"
 
-# ensure_sandbox N [fresh]: reuse a running sandbox with N guests (unless fresh), else start one.
+# ensure_sandbox N [fresh]: reuse a running sandbox with N guests (unless fresh) and, when
+# SANDBOX_MODES is set, those relay/layout modes (sandbox.sh --modes), else start one.
 ensure_sandbox() {
-  local want=$1 have
+  local want=$1 have modes_ok=1 specs i expected=""
   have=$(bash "$SB" status 2>/dev/null | grep -c '^guest[0-9]*: qemu pid' || true)
-  if [ "${2:-}" = fresh ] || [ "$have" != "$want" ] || [ ! -f "$INV" ]; then
+  if [ -n "${SANDBOX_MODES:-}" ]; then
+    read -ra specs <<< "$SANDBOX_MODES"
+    for i in $(seq 0 $(( want - 1 ))); do expected+="${specs[$(( i % ${#specs[@]} ))]} "; done
+    [ "$(tr '\n' ' ' 2>/dev/null < "$BUILD/sandbox/modes")" = "$expected" ] || modes_ok=0
+  fi
+  if [ "${2:-}" = fresh ] || [ "$have" != "$want" ] || [ ! -f "$INV" ] || [ "$modes_ok" = 0 ]; then
     [ "$have" = 0 ] || bash "$SB" down
     bash "$SB" up --guests "$want"
   fi
@@ -45,4 +51,15 @@ print_phases() {
   # Under .build/ (tests never write into benchmarks/); benchmarks/report.py picks them up there.
   mkdir -p "$BUILD/phases"
   printf '%s\n' "${PHASES[@]}" > "$BUILD/phases/${TIER:-run}.txt"
+}
+
+# guest_facts: one "GUEST FS_ID PATH RELAY LAYOUT" line per guest of the sandbox inventory.
+guest_facts() {
+  python - "$INV" "$VARS" <<'PY'
+import sys, yaml
+inv, extra = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+for name, hv in inv["all"]["children"]["efs_clients"]["hosts"].items():
+    mount = (extra.get("efs_client_mounts") or hv["efs_client_mounts"])[0]
+    print(name, mount["file_system_id"], mount["path"], hv.get("sandbox_relay", "stunnel"), hv.get("sandbox_layout", "deb"))
+PY
 }

@@ -124,6 +124,14 @@ mkdir -p "$ROOT/root/.ssh"
 chmod 700 "$ROOT/root/.ssh"
 cp "$SB_KEY.pub" "$ROOT/root/.ssh/authorized_keys"
 chmod 600 "$ROOT/root/.ssh/authorized_keys"
+# Ansible logs in as a non-root user with passwordless sudo, as on EC2's Debian images (user
+# admin, sudoers.d entry like cloud-init's); root login stays for the tests' own checks.
+chroot "$ROOT" useradd --create-home --shell /bin/bash --groups sudo admin
+install -d -m 700 "$ROOT/home/admin/.ssh"
+install -m 600 "$SB_KEY.pub" "$ROOT/home/admin/.ssh/authorized_keys"
+chroot "$ROOT" chown -R admin:admin /home/admin/.ssh
+echo 'admin ALL=(ALL) NOPASSWD:ALL' > "$ROOT/etc/sudoers.d/90-sandbox-admin"
+chmod 440 "$ROOT/etc/sudoers.d/90-sandbox-admin"
 mkdir -p "$ROOT/etc/ssh/sshd_config.d"
 cat > "$ROOT/etc/ssh/sshd_config.d/sandbox.conf" <<'EOF'
 PermitRootLogin prohibit-password

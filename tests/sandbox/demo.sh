@@ -46,42 +46,28 @@ import json
 import sys
 
 report = json.load(open(sys.argv[1]))
-
-
-def yes(value):
-    return "yes" if value else "NO"
-
-
+# The report's summary block (older reports kept the counts at the top level).
+counts = report.get("summary") or report
 print()
 print("==================== compliance summary ====================")
 print("mount helper on the guest: %s" % sys.argv[2])
 print(
     "fleet: %s - hosts %s/%s compliant, mounts %s/%s proven over TLS"
-    % (
-        "COMPLIANT" if report.get("compliant") else "NOT COMPLIANT",
-        report.get("hosts_compliant"),
-        report.get("hosts_total"),
-        report.get("mounts_compliant"),
-        report.get("mounts_total"),
-    )
+    % ("COMPLIANT" if report.get("compliant") else "NOT COMPLIANT", counts.get("hosts_compliant"),
+       counts.get("hosts_total"), counts.get("mounts_compliant"), counts.get("mounts_total"))
 )
-for policy in report.get("policies") or []:
-    verdict = policy.get("verdict") or {}
-    detail = policy.get("msg") or ", ".join("%s=%s" % kv for kv in sorted(verdict.items()))
-    print("policy %s: %s (%s)" % (policy.get("file_system_id"), "enforces TLS" if policy.get("compliant") else "does NOT enforce TLS", detail))
+policies = [fs.get("policy") or {} for fs in report.get("file_systems") or []] or report.get("policies") or []
+for policy in policies:
+    print("policy %s: %s%s" % (policy.get("file_system_id"), "enforces TLS" if policy.get("compliant") else "does NOT enforce TLS",
+                              "".join("; " + r for r in policy.get("reasons") or [])))
 for host in report.get("hosts") or []:
     utils = host.get("efs_utils") or {}
-    print(
-        "host %s: %s - %s, efs-utils %s, relay %s"
-        % (host.get("host"), "compliant" if host.get("compliant") else "NOT COMPLIANT", host.get("os", "?"),
-           utils.get("version"), host.get("relay"))
-    )
+    print("host %s: %s, efs-utils %s, relay %s" % (host.get("host"), "compliant" if host.get("compliant") else "NOT COMPLIANT",
+                                               utils.get("version"), host.get("relay")))
     for mount in host.get("mounts") or []:
-        print(
-            "  %s on %s: TLS %s, relay %s pid %s on 127.0.0.1:%s, checkHost %s"
-            % (mount.get("file_system_id"), mount.get("path"), yes(mount.get("tls")), mount.get("relay"),
-               mount.get("relay_pid"), mount.get("port"), mount.get("check_host"))
-        )
+        print("  %s on %s: %s, %s, relay %s on 127.0.0.1:%s, checkHost %s"
+              % (mount.get("file_system_id"), mount.get("path"), "compliant" if mount.get("compliant") else "NOT COMPLIANT",
+                 mount.get("kind", "tls" if mount.get("tls") else "?"), mount.get("relay"), mount.get("port"), mount.get("check_host")))
         for reason in mount.get("reasons") or []:
             print("    reason: %s" % reason)
     for problem in host.get("problems") or []:
@@ -90,7 +76,7 @@ PY
 
 cat <<EOF
 
-Reports (written by the efs_client role on the controller):
+Reports (JSON, Markdown, JUnit XML, SVG chart; written on the controller):
 $(find "$REPORT_DIR" -maxdepth 1 -type f | sort | sed 's/^/  /')
 Playbook output: $OUT/site.log
 
@@ -101,5 +87,5 @@ Look around (the sandbox stays up):
   make down                                 # stops the guest and the emulator
 EOF
 # The demo's claim, checked: a demo that prints NOT COMPLIANT is a failed demo.
-python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r.get("compliant") and r.get("mounts_compliant") == r.get("mounts_total") != 0 else 1)' "$json" \
+python -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r.get("summary") or r; sys.exit(0 if r.get("compliant") and c.get("mounts_compliant") == c.get("mounts_total") != 0 else 1)' "$json" \
   || die "the sandbox is not compliant after site.yml (summary above)"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The sandbox: Debian guests under qemu, each with a fake EFS mount target, plus the EFS API
 # emulator. See tests/sandbox/README.md.
-#   sandbox.sh up [--guests N] [--release bookworm|trixie]
+#   sandbox.sh up [--guests N] [--release bookworm|trixie] [--modes "RELAY/LAYOUT ..."]
 #   sandbox.sh down
 #   sandbox.sh ssh HOST [CMD...]
 #   sandbox.sh reboot HOST
 #   sandbox.sh status
 #   sandbox.sh provision        (re-provision the mount targets of running guests)
 # Environment: SANDBOX_ACCEL=auto|tcg|kvm (auto: use KVM only if a probe boots), SANDBOX_MEM
-# (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package).
+# (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package),
+# SANDBOX_MODES (as --modes). --modes gives each guest in turn (cycling) the relay its mounts use
+# (efs-proxy or stunnel: efs_client_relay) and the stand-in's file layout (deb: efs-proxy in
+# /usr/bin, rpm: /sbin/mount.efs and /sbin/efs-proxy as upstream's RPM). Default: stunnel/deb.
 # Guests reach http://10.0.2.100/ = $SB_STATE/www on the controller (a package mirror for tests).
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -213,7 +216,7 @@ EOF
 # --- mount helper package -----------------------------------------------------------------
 prepare_package() {
   local out="$SB_STATE/pkg" deb
-  rm -rf "$out" "$SB_STATE/package_file"
+  rm -rf "$out" "$SB_STATE/package_file" "$SB_STATE/pkg-rpm" "$SB_STATE/package_file.rpm"
   mkdir -p "$out"
   if [ -n "${EFS_UTILS_DEB:-}" ]; then
     [ -f "$EFS_UTILS_DEB" ] || die "EFS_UTILS_DEB=$EFS_UTILS_DEB does not exist"
@@ -231,6 +234,24 @@ prepare_package() {
   [ -n "$deb" ] || die "no .deb produced in $out"
   echo "$deb" > "$SB_STATE/package_file"
   log "mount helper: $(cat "$SB_STATE/helper"): $deb"
+  # The RPM layout exists only for the stand-in (a real .deb has its own).
+  if [ -z "${EFS_UTILS_DEB:-}" ] && grep -q '/rpm$' "$SB_STATE/modes"; then
+    deb=$(STANDIN_LAYOUT=rpm "$REPO/tests/standin/build-deb.sh" "$SB_STATE/pkg-rpm") || die "build-deb.sh (rpm layout) failed"
+    echo "$deb" > "$SB_STATE/package_file.rpm"
+    log "mount helper, RPM layout: $deb"
+  fi
+}
+
+# "RELAY/LAYOUT ..." -> one line per guest in $SB_STATE/modes (the list repeats when shorter).
+write_modes() {
+  local n=$1 spec specs i
+  read -ra specs <<< "${2:-stunnel/deb}"
+  [ "${#specs[@]}" -gt 0 ] || die "--modes is empty"
+  for spec in "${specs[@]}"; do
+    [[ $spec =~ ^(efs-proxy|stunnel)/(deb|rpm)$ ]] || die "bad mode '$spec': want efs-proxy|stunnel / deb|rpm"
+  done
+  : > "$SB_STATE/modes"
+  for i in $(seq 0 $(( n - 1 ))); do echo "${specs[$(( i % ${#specs[@]} ))]}" >> "$SB_STATE/modes"; done
 }
 
 # --- provisioning -------------------------------------------------------------------------
@@ -258,7 +279,7 @@ provision_guest() {
 
 # --- outputs ------------------------------------------------------------------------------
 write_outputs() {
-  local g fs url pkg ca="$SB_STATE/pki/ca.pem" first_fs port n
+  local g fs url pkg ca="$SB_STATE/pki/ca.pem" first_fs port n mode gpkg
   url=$(cat "$SB_STATE/emulator.url")
   pkg=$(cat "$SB_STATE/package_file" 2>/dev/null || true)
   n=$(guests | wc -l)
@@ -272,16 +293,29 @@ write_outputs() {
     for g in $(guests); do
       port=$(sb_guest_port "$g")
       fs=$(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems")
+      mode=$(sed -n "${g#guest}p" "$SB_STATE/modes")
+      gpkg=$pkg
+      [ "${mode#*/}" = rpm ] && [ -s "$SB_STATE/package_file.rpm" ] && gpkg=$(cat "$SB_STATE/package_file.rpm")
       echo "        $g:"
       echo "          ansible_host: 127.0.0.1"
       echo "          ansible_port: $port"
       echo "          sandbox_file_system_id: $fs"
+      # The relay the tests expect on this guest, and the stand-in layout it runs.
+      echo "          sandbox_relay: ${mode%/*}"
+      echo "          sandbox_layout: ${mode#*/}"
+      echo "          efs_client_relay: ${mode%/*}"
+      if [ -n "$gpkg" ]; then
+        echo "          efs_client_package_file: $gpkg"
+      else
+        echo "          # efs_client_package_file unset: $(cat "$SB_STATE/helper")"
+      fi
       echo "          efs_client_mounts:"
       echo "            - file_system_id: $fs"
       echo "              path: /mnt/efs"
     done
     echo "      vars:"
-    echo "        ansible_user: root"
+    # A non-root login with passwordless sudo, as on EC2 images: the playbooks use become.
+    echo "        ansible_user: admin"
     echo "        ansible_ssh_private_key_file: $SB_KEY"
     echo "        ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
     echo "        ansible_python_interpreter: /usr/bin/python3"
@@ -293,13 +327,7 @@ write_outputs() {
     echo "efs_policy_file_systems:"
     while read -r _g fs; do echo "  - file_system_id: $fs"; done < "$SB_STATE/filesystems"
     echo "efs_client_install_method: file"
-    # The stand-in has efs-proxy now; until the tiers check both modes, the sandbox stays in stunnel mode.
-    echo "efs_client_relay: stunnel"
-    if [ -n "$pkg" ]; then
-      echo "efs_client_package_file: $pkg"
-    else
-      echo "# efs_client_package_file unset: $(cat "$SB_STATE/helper")"
-    fi
+    echo "# efs_client_package_file and efs_client_relay: per guest, in the inventory (--modes)"
     echo "efs_client_ca_file: $ca"
     echo "efs_client_region: $SB_REGION"
     # Extra vars beat host vars: with one guest the mount list can live here; with several,
@@ -324,18 +352,20 @@ write_outputs() {
     echo "export SANDBOX_FILE_SYSTEMS=\"$(awk '{print $2}' "$SB_STATE/filesystems" | tr '\n' ' ' | sed 's/ $//')\""
     echo "export SANDBOX_PACKAGE_FILE=\"$pkg\""
     echo "export SANDBOX_HELPER=\"$(cat "$SB_STATE/helper")\""
+    echo "export SANDBOX_MODES=\"$(tr '\n' ' ' < "$SB_STATE/modes" | sed 's/ $//')\""
   } > "$SB_STATE/env"
   mkdir -p "$SB_STATE/report"
 }
 
 # --- commands -----------------------------------------------------------------------------
 cmd_up() {
-  local n=1 release=bookworm img accel g t0=$SECONDS
+  local n=1 release=bookworm img accel g t0=$SECONDS modes=${SANDBOX_MODES:-}
   while [ $# -gt 0 ]; do
     case $1 in
       --guests) n=$2; shift 2 ;;
       --release) release=$2; shift 2 ;;
-      *) die "usage: sandbox.sh up [--guests N] [--release bookworm|trixie]" ;;
+      --modes) modes=$2; shift 2 ;;
+      *) die "usage: sandbox.sh up [--guests N] [--release bookworm|trixie] [--modes \"RELAY/LAYOUT ...\"]" ;;
     esac
   done
   [[ $n =~ ^[1-9][0-9]*$ ]] || die "--guests must be a positive number"
@@ -346,6 +376,7 @@ cmd_up() {
   trap 'rc=$?; if [ $rc != 0 ]; then log "up failed: tearing down"; cmd_down; fi' EXIT
   mkdir -p "$SB_STATE"
   echo "$release" > "$SB_STATE/release"
+  write_modes "$n" "$modes"
 
   img=$(sb_timed "image ($release)" "$SANDBOX_DIR/build-image.sh" --release "$release") || die "image build failed"
   accel=$(pick_accel "$img")
@@ -366,7 +397,7 @@ cmd_up() {
   write_outputs
   trap - EXIT
   log "sandbox up in $(( SECONDS - t0 ))s: $n guest(s), inventory $SB_STATE/inventory.yml, vars $SB_STATE/vars.yml, env $SB_STATE/env"
-  log "mount helper: $(cat "$SB_STATE/helper")"
+  log "mount helper: $(cat "$SB_STATE/helper"); modes: $(tr '\n' ' ' < "$SB_STATE/modes")"
 }
 
 cmd_down() {
@@ -378,7 +409,7 @@ cmd_down() {
     stop_guest "$(basename "$g")"
   done
   stop_emulator
-  rm -f "$SB_STATE/inventory.yml" "$SB_STATE/vars.yml" "$SB_STATE/env" "$SB_STATE/filesystems"
+  rm -f "$SB_STATE/inventory.yml" "$SB_STATE/vars.yml" "$SB_STATE/env" "$SB_STATE/filesystems" "$SB_STATE/modes"
   log "sandbox down"
 }
 
@@ -413,7 +444,7 @@ cmd_status() {
     pid=$(cat "$SB_STATE/$g/pid" 2>/dev/null || true)
     if sb_pid_alive "$pid"; then
       state=$(sb_ssh "$g" systemctl is-system-running 2>/dev/null || true)
-      echo "$g: qemu pid $pid, ssh 127.0.0.1:$(sb_guest_port "$g"), system ${state:-unreachable}, fs $(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems" 2>/dev/null)"
+      echo "$g: qemu pid $pid, ssh 127.0.0.1:$(sb_guest_port "$g"), system ${state:-unreachable}, fs $(awk -v g="$g" '$1==g{print $2}' "$SB_STATE/filesystems" 2>/dev/null), mode $(sed -n "${g#guest}p" "$SB_STATE/modes" 2>/dev/null)"
     else
       echo "$g: qemu not running"
     fi

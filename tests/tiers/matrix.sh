@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ansible-core matrix: the collection's unit tests on every supported ansible-core, and the
+# The ansible-core matrix: the collection's unit tests on every supported ansible-core but the default, and the
 # sanity tests that change between ansible-core releases on the versions the sanity tier does not
 # cover (the sanity tier runs every sanity test on the shared venv's ansible-core).
 # One venv per version under .build/matrix/ (Python 3.11 up to 2.19; 2.20 and 2.21 need >= 3.12,
@@ -21,8 +21,10 @@ python_for() {
   local want cand
   case $1 in 2.17|2.18|2.19) want="3.11 3.12" ;; 2.20) want="3.12 3.13" ;; *) want="3.13 3.12" ;; esac
   for v in $want; do
-    for cand in "python$v" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v"; do
-      if command -v "$cand" >/dev/null 2>&1; then command -v "$cand"; return 0; fi
+    # pyenv's versions before PATH: a pyenv shim for a version that is not selected fails to run.
+    for cand in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python"$v" "python$v"; do
+      cand=$(command -v "$cand" 2>/dev/null) || continue
+      "$cand" -c 'import sys' >/dev/null 2>&1 && { echo "$cand"; return 0; }
     done
   done
   return 1
@@ -41,13 +43,18 @@ declare -a rows=()
 failed=0
 for core in "${VERSIONS[@]}"; do
   t0=$SECONDS
+  if [ "$core" = "$default_core" ]; then
+    # The shared venv's ansible-core: the unit and sanity tiers run everything on it.
+    rows+=("$(printf '%-6s %-8s %5ss  %s' "$core" "3.11" 0 "units: all, in the unit tier; sanity: all tests, in the sanity tier")")
+    continue
+  fi
   py=$(python_for "$core") || { rows+=("$(printf '%-6s %-8s %s' "$core" "-" "FAILED: no Python for ansible-core $core (install python3.12/3.13, e.g. pyenv install 3.13)")"); failed=1; continue; }
   pyv=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   venv="$M/core-$core"
-  if [ ! -x "$venv/bin/ansible-test" ] || [ "$0" -nt "$venv/.installed" ]; then
+  if [ ! -x "$venv/bin/ansible-test" ] || [ "$REPO/tests/unit/requirements.txt" -nt "$venv/.installed" ]; then
     log "ansible-core $core: creating $venv (Python $pyv)"
     rm -rf "$venv" && "$py" -m venv "$venv"
-    "$venv/bin/pip" install -q "ansible-core==$core.*" pytest "boto3>=1.34.0" "botocore>=1.34.0" 2> >(grep -v "is ignored" >&2) \
+    "$venv/bin/pip" install -q "ansible-core==$core.*" -r "$REPO/tests/unit/requirements.txt" 2> >(grep -v "is ignored" >&2) \
       || { rows+=("$(printf '%-6s %-8s %s' "$core" "$pyv" "FAILED: pip install ansible-core==$core.*")"); failed=1; continue; }
     touch "$venv/.installed"
   fi
@@ -60,17 +67,13 @@ for core in "${VERSIONS[@]}"; do
   else
     tail -n 30 "$M/units-$core.log" >&2; verdict="units FAILED"; failed=1
   fi
-  if [ "$core" = "$default_core" ]; then
-    verdict+="; sanity: all tests in the sanity tier (default ansible-core)"
+  log "ansible-core $got: ansible-test sanity --test ${SANITY_TESTS[*]}"
+  args=(); for t in "${SANITY_TESTS[@]}"; do args+=(--test "$t"); done
+  if (cd "$work" && PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH= PYTHONPATH= \
+    "$venv/bin/ansible-test" sanity --venv --requirements --python "$pyv" --color no "${args[@]}") > "$M/sanity-$core.log" 2>&1; then
+    verdict+="; sanity ${SANITY_TESTS[*]} passed"
   else
-    log "ansible-core $got: ansible-test sanity --test ${SANITY_TESTS[*]}"
-    args=(); for t in "${SANITY_TESTS[@]}"; do args+=(--test "$t"); done
-    if (cd "$work" && PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH= PYTHONPATH= \
-      "$venv/bin/ansible-test" sanity --venv --requirements --python "$pyv" --color no "${args[@]}") > "$M/sanity-$core.log" 2>&1; then
-      verdict+="; sanity ${SANITY_TESTS[*]} passed"
-    else
-      tail -n 30 "$M/sanity-$core.log" >&2; verdict+="; sanity FAILED (log $M/sanity-$core.log)"; failed=1
-    fi
+    tail -n 30 "$M/sanity-$core.log" >&2; verdict+="; sanity FAILED (log $M/sanity-$core.log)"; failed=1
   fi
   rows+=("$(printf '%-6s %-8s %5ss  %s' "$got" "$pyv" "$(( SECONDS - t0 ))" "$verdict")")
 done

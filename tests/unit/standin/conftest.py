@@ -22,6 +22,13 @@ TOOL_PACKAGES = {"stunnel": "stunnel4", "openssl": "openssl"}
 
 
 @pytest.fixture
+def openssl_tool():
+    """openssl on PATH; a failure names the package."""
+    if not shutil.which("openssl"):
+        pytest.fail("missing Debian package openssl: run tests/setup.sh as root")
+
+
+@pytest.fixture
 def real_tools():
     """stunnel and openssl on PATH (a failure names the package), and root (SO_BINDTODEVICE)."""
     missing = sorted({pkg for tool, pkg in TOOL_PACKAGES.items() if not shutil.which(tool)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import ssl
@@ -21,7 +20,8 @@ SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "stand
 NAME = "fs-12345678.efs.us-east-1.amazonaws.com"
 LAUNCH = "import sys; sys.path.insert(0, %r); from efs_standin import proxy; sys.exit(proxy.main(sys.argv))" % SRC
 
-needs_openssl = pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")
+# openssl is a setup.sh package: missing, the tests fail naming it (conftest.real_tools checks it too).
+needs_openssl = pytest.mark.usefixtures("openssl_tool")
 
 
 # ---------------------------------------------------------------- arguments, config, CA file
@@ -384,7 +384,14 @@ def test_watchdog_restarts_a_dead_efs_proxy(shipped_config, tmp_path):
             assert "efs-proxy" in common.process_cmdline(pid)
             assert pid_file.read_text() == "%d\n" % pid
             assert watchdog.tunnel_running(pid, "fs-1.mnt.efs.20529", str(state_dir))
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            # The relay writes its pid file before it listens (as upstream's does): wait for the listener.
+            for dummy in range(100):
+                try:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    break
+                except ConnectionRefusedError:
+                    time.sleep(0.1)
+            with sock:
                 sock.sendall(b"ping")
                 assert sock.recv(16) == b"ping"
             pids.append(pid)

@@ -168,7 +168,7 @@ def test_restart_waits_for_the_new_pid_file(tmp_path, children):
     slow_relay = [
         sys.executable,
         "-c",
-        "import os, sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('%d\\n' % os.getpid()); " "time.sleep(60)",
+        "import os, sys, time; time.sleep(0.5); open(sys.argv[1], 'w').write('%d\\n' % os.getpid()); time.sleep(60)",
         str(pid_file),
         "stunnel",
     ]

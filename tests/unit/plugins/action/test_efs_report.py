@@ -10,18 +10,24 @@ from unittest.mock import MagicMock
 import pytest
 import yaml
 
-from ansible.module_utils import _internal
+try:
+    from ansible.module_utils import _internal
+except ImportError:  # ansible-core 2.17
+    _internal = None
 
 
 @pytest.fixture(scope="module")
 def act():
     """Import the action lazily: controller imports flip module_utils into controller mode
     (module warnings then go to the display), which would break the module tests run after these."""
-    before = _internal.is_controller
+    # ansible-core < 2.19 has no controller mode to restore (2.18 has _internal without it).
+    has_mode = hasattr(_internal, "is_controller")
+    before = _internal.is_controller if has_mode else None
     from ansible_collections.aws_efs.transit.plugins.action import efs_report
 
     yield efs_report
-    _internal.is_controller = before
+    if has_mode:
+        _internal.is_controller = before
 
 
 RECORD = {
