@@ -5,9 +5,10 @@ set -euo pipefail
 # Every Debian package a tier, a unit test or the sandbox calls on the controller (checked in a
 # fresh debootstrap chroot: docs/DEVELOPMENT.md). stunnel4 + openssl: the stand-in's relay tests and
 # role-static's efs_client_info on the controller; python3-venv: the venv below; apt-utils
-# (apt-ftparchive) + gnupg: the signed test repository of the repo tier and role-static.
+# (apt-ftparchive) + gnupg: the signed test repository of the repo tier and role-static;
+# and the shellcheck package for ansible-test sanity's shellcheck test (without it, it only warns).
 DEBS=(python3 python3-venv qemu-system-x86 qemu-utils debootstrap openssh-client openssl stunnel4
-  e2fsprogs dpkg-dev git rsync make apt-utils gnupg)
+  e2fsprogs dpkg-dev git rsync make apt-utils gnupg shellcheck)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

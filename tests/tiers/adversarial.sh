@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# The cleanup traps expand now on purpose: each undoes its own case.
+# shellcheck disable=SC2064
 # The adversarial tier: issue 5's attacks and faults against a real guest, each case staged in
 # the guest, attacked with the collection's modules/playbooks, and checked from outside over ssh
 # (findmnt, ss, /srv/efs, fstab sha256, /var/run/efs). See docs/ADVERSARIAL.md.

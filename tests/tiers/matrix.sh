@@ -7,7 +7,7 @@
 #   MATRIX_VERSIONS="2.17 2.21"   a subset      MATRIX_SANITY_TESTS="..."   other sanity tests
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
-VERSIONS=(${MATRIX_VERSIONS:-2.17 2.18 2.19 2.20 2.21})
+read -r -a VERSIONS <<< "${MATRIX_VERSIONS:-2.17 2.18 2.19 2.20 2.21}"
 # Version-sensitive: module docs/argspec schema, ansible-doc, imports under that core's rules,
 # meta/runtime.yml (requires_ansible, action groups), Python syntax. pylint, pep8, yamllint and the
 # rest do not change with ansible-core in ways that matter here and cost most of the time.
@@ -69,7 +69,7 @@ for core in "${VERSIONS[@]}"; do
   fi
   log "ansible-core $got: ansible-test sanity --test ${SANITY_TESTS[*]}"
   args=(); for t in "${SANITY_TESTS[@]}"; do args+=(--test "$t"); done
-  if (cd "$work" && PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH= PYTHONPATH= \
+  if (cd "$work" && PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH='' PYTHONPATH='' \
     "$venv/bin/ansible-test" sanity --venv --requirements --python "$pyv" --color no "${args[@]}") > "$M/sanity-$core.log" 2>&1; then
     verdict+="; sanity ${SANITY_TESTS[*]} passed"
   else

@@ -5,6 +5,8 @@
 # version the repository lacks must fail before anything changes. Reuses the guest tier's sandbox.
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
+# REPO is set by env.sh.
+# shellcheck disable=SC2153
 . "$REPO/tests/lib/sandbox_session.sh"
 cd "$REPO"
 
