@@ -27,11 +27,21 @@ RETRY_DECORATOR = AWSRetry.jittered_backoff(
 class EfsApiError(Exception):
     """A failed EFS call with the service's error code and message."""
 
-    def __init__(self, operation, code, message):
+    def __init__(self, operation, code, message, cause=None):
         super().__init__(f"{operation} failed: {code}: {message}")
         self.operation = operation
         self.code = code
         self.message = message
+        # The botocore exception, kept for fail_json_aws (request id, HTTP status, boto versions).
+        self.cause = cause
+
+
+def fail(module, error, msg, **result):
+    """Fails the module with an EFS error: through fail_json_aws when botocore raised it."""
+    extra = dict(result, error=dict(code=error.code, message=error.message))
+    if error.cause is not None:
+        module.fail_json_aws(error.cause, msg=msg, **extra)
+    module.fail_json(msg=msg, **extra)
 
 
 class WaitTimeout(Exception):
@@ -53,9 +63,9 @@ def _call(client, operation, method, **kwargs):
         return getattr(client, method)(aws_retry=True, **kwargs)
     except botocore.exceptions.ClientError as e:
         error = e.response.get("Error", {})
-        raise EfsApiError(operation, error.get("Code", "Unknown"), error.get("Message", str(e))) from None
+        raise EfsApiError(operation, error.get("Code", "Unknown"), error.get("Message", str(e)), e) from None
     except botocore.exceptions.BotoCoreError as e:
-        raise EfsApiError(operation, type(e).__name__, str(e)) from None
+        raise EfsApiError(operation, type(e).__name__, str(e), e) from None
 
 
 def describe_policy_text(client, file_system_id):

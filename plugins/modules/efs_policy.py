@@ -302,11 +302,7 @@ def main():
     result = dict(changed=False, file_system_id=fs_id)
 
     def fail_api(e, **extra):
-        module.fail_json(
-            msg=f"{e.operation} for {fs_id} failed: {e.code}: {e.message}",
-            error=dict(code=e.code, message=e.message),
-            **dict(result, **extra),
-        )
+        api.fail(module, e, f"{e.operation} for {fs_id} failed: {e.code}: {e.message}", **dict(result, **extra))
 
     try:
         current = api.describe_policy(client, fs_id)

@@ -317,7 +317,7 @@ def main():
         try:
             listed, pages = api.describe_file_systems(client)
         except api.EfsApiError as e:
-            module.fail_json(msg=str(e), error=dict(code=e.code, message=e.message))
+            api.fail(module, e, str(e))
         count("DescribeFileSystems", pages)
         by_id = {d["FileSystemId"]: d for d in listed}
         descriptions = [by_id.get(fs_id, {"FileSystemId": fs_id}) for fs_id in ids]
@@ -336,7 +336,7 @@ def main():
         try:
             descriptions, pages = api.describe_file_systems(client)
         except api.EfsApiError as e:
-            module.fail_json(msg=str(e), error=dict(code=e.code, message=e.message))
+            api.fail(module, e, str(e))
         count("DescribeFileSystems", pages)
     readable = [d for d in descriptions if d["FileSystemId"] not in failed]
     texts = dict(zip([d["FileSystemId"] for d in readable], api.run_bounded(read, readable, params["max_workers"])))

@@ -181,3 +181,45 @@ def test_run_bounded_keeps_order_and_errors_per_item():
     assert results[3][1].code == "AccessDenied"
     assert 1 < peak[0] <= 4
     assert api.run_bounded(work, [], 4) == []
+
+
+class _Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self):
+        self.calls = []
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        self.calls.append(("fail_json_aws", exception, msg, kwargs))
+        raise _Failed()
+
+    def fail_json(self, msg=None, **kwargs):
+        self.calls.append(("fail_json", None, msg, kwargs))
+        raise _Failed()
+
+
+def test_api_errors_keep_the_botocore_exception_for_fail_json_aws():
+    boto_error = client_error("AccessDenied", "no")
+
+    class Raising:
+        def describe_file_system_policy(self, **kwargs):
+            raise boto_error
+
+    with pytest.raises(api.EfsApiError) as caught:
+        api.describe_policy_text(Raising(), "fs-12345678")
+    assert caught.value.cause is boto_error
+    module = FakeModule()
+    with pytest.raises(_Failed):
+        api.fail(module, caught.value, "DescribeFileSystemPolicy for fs-12345678 failed", changed=False)
+    kind, exception, msg, kwargs = module.calls[0]
+    assert (kind, exception, msg) == ("fail_json_aws", boto_error, "DescribeFileSystemPolicy for fs-12345678 failed")
+    assert kwargs == {"changed": False, "error": {"code": "AccessDenied", "message": "no"}}
+
+
+def test_errors_of_our_own_fail_without_a_botocore_exception():
+    module = FakeModule()
+    with pytest.raises(_Failed):
+        api.fail(module, api.EfsApiError("DescribeFileSystems", "FileSystemNotFound", "gone"), "not found")
+    assert module.calls[0][0] == "fail_json"
