@@ -46,12 +46,34 @@ def read(text):
     return sections
 
 
-def mount_value(config, key, region=None):
-    """A [mount] key as the helper reads it: [mount.<region>] wins when that section exists."""
+def mount_section(config, region=None):
+    """The section the helper reads a host's regional keys from: [mount.<region>] when the file has it."""
     regional = "%s.%s" % (MOUNT_SECTION, region) if region else None
-    if regional and regional in config:
-        return config[regional].get(key)
-    return config.get(MOUNT_SECTION, config.get("DEFAULT", {})).get(key)
+    return regional if regional and regional in config else MOUNT_SECTION
+
+
+def mount_value(config, key, region=None, fallback=False):
+    """A [mount] key as the helper reads it (the one lookup), None when unset.
+
+    config: read()'s {section: {key: value}}. With region, from [mount.<region>] when the file has that
+    section (as the helper reads stunnel_cafile) and, with fallback, then from [mount] when that section
+    lacks the key (as it reads dns_name_suffix); else from [mount]. Without region: [mount] only (hostname
+    checking, OCSP, FIPS, region). [DEFAULT] backs a section that exists, as in configparser; a file
+    without the section has no value ([DEFAULT] is no section for the helper's has_section: it takes
+    its own default).
+    """
+    default = config.get("DEFAULT") or {}
+    section = mount_section(config, region)
+    names = [section, MOUNT_SECTION] if fallback and section != MOUNT_SECTION else [section]
+    for name in names:
+        values = config.get(name)
+        if values is None:
+            continue
+        if key in values:
+            return values[key]
+        if key in default:
+            return default[key]
+    return None
 
 
 def regional_settings(text, settings, regional, region=None):
@@ -66,9 +88,10 @@ def regional_settings(text, settings, regional, region=None):
     regional = {k: v for k, v in (regional or {}).items() if v is not None}
     config = read(text)
     mount = dict(settings.get(MOUNT_SECTION) or {})
-    region = region or mount.get("region") or mount_value(config, "region")
-    section = "%s.%s" % (MOUNT_SECTION, region) if region else None
-    if section not in config:
+    # The keys go to [mount], so after the write [DEFAULT]'s region is [mount]'s too.
+    region = region or mount.get("region") or mount_value(config, "region") or config.get("DEFAULT", {}).get("region")
+    section = mount_section(config, region)
+    if section == MOUNT_SECTION:
         section = None
     out = dict(settings)
     if regional:

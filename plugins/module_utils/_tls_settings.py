@@ -12,17 +12,9 @@ section, as in ConfigParser.
 from __future__ import annotations
 
 from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import ini_bool as _bool
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import mount_section, mount_value
 
 DEFAULT_CA_FILE = "/etc/amazon/efs/efs-utils.crt"
-
-
-def _get(sections, name, key):
-    section = sections.get(name)
-    if section is None:
-        return None
-    if key in section:
-        return section[key]
-    return (sections.get("DEFAULT") or {}).get(key)
 
 
 def tls_settings(sections, region=None, exists=True, path=None):
@@ -32,21 +24,18 @@ def tls_settings(sections, region=None, exists=True, path=None):
     (else the [mount] region key).
     """
     sections = sections or {}
-    region = region or _get(sections, "mount", "region")
-    regional = "mount.%s" % region if region else None
-    section = regional if regional and regional in sections else "mount"
-    ca_file = _get(sections, section, "stunnel_cafile") or DEFAULT_CA_FILE
-    suffix = _get(sections, section, "dns_name_suffix") or _get(sections, "mount", "dns_name_suffix")
+    region = region or mount_value(sections, "region")
+    ca_file = mount_value(sections, "stunnel_cafile", region) or DEFAULT_CA_FILE
     return {
         "path": path,
         "exists": bool(exists),
         "region": region,
-        "section": section,
-        "check_hostname": _bool(_get(sections, "mount", "stunnel_check_cert_hostname"), True),
-        "ocsp": _bool(_get(sections, "mount", "stunnel_check_cert_validity"), False),
-        "fips": _bool(_get(sections, "mount", "fips_mode_enabled"), False),
+        "section": mount_section(sections, region),
+        "check_hostname": _bool(mount_value(sections, "stunnel_check_cert_hostname"), True),
+        "ocsp": _bool(mount_value(sections, "stunnel_check_cert_validity"), False),
+        "fips": _bool(mount_value(sections, "fips_mode_enabled"), False),
         "ca_file": ca_file,
-        "dns_name_suffix": suffix,
+        "dns_name_suffix": mount_value(sections, "dns_name_suffix", region, fallback=True),
     }
 
 

@@ -161,3 +161,25 @@ def test_read_refuses_what_the_helper_cannot_read(text):
 )
 def test_ini_bool(value, expected):
     assert conf.ini_bool(value) is expected
+
+
+def test_mount_value_is_the_helpers_lookup():
+    parsed = conf.read(
+        "[DEFAULT]\nlogging_level = INFO\n[mount]\nregion = cn-north-1\ndns_name_suffix = amazonaws.com\n"
+        "stunnel_cafile = /m.pem\n[mount.cn-north-1]\ndns_name_suffix = amazonaws.com.cn\n"
+    )
+    assert conf.mount_section(parsed, "cn-north-1") == "mount.cn-north-1"
+    assert conf.mount_section(parsed, "us-east-1") == conf.mount_section(parsed) == "mount"
+    # stunnel_cafile: the region section only (absent there: the helper's default, not [mount]'s).
+    assert conf.mount_value(parsed, "stunnel_cafile", "cn-north-1") is None
+    assert conf.mount_value(parsed, "stunnel_cafile", "us-east-1") == "/m.pem"
+    # dns_name_suffix: the region section, then [mount].
+    assert conf.mount_value(parsed, "dns_name_suffix", "cn-north-1", fallback=True) == "amazonaws.com.cn"
+    assert conf.mount_value(parsed, "region", "cn-north-1", fallback=True) == "cn-north-1"
+    assert conf.mount_value(parsed, "stunnel_cafile", "cn-north-1", fallback=True) == "/m.pem"
+    # [DEFAULT] backs a section, as in configparser, also in a hand-made dict.
+    assert conf.mount_value(parsed, "logging_level", "cn-north-1") == "INFO"
+    assert conf.mount_value({"DEFAULT": {"x": "1"}, "mount": {}}, "x") == "1"
+    # ... but without a [mount] section there is no value (main returned [DEFAULT]'s).
+    assert conf.mount_value({"DEFAULT": {"x": "1"}}, "x") is None
+    assert conf.mount_value({}, "x") is None

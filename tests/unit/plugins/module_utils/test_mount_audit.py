@@ -7,10 +7,8 @@ import pytest
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit as ma
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof as pr
-from ansible_collections.aws_efs.transit.plugins.module_utils import _tls_settings as ts
-from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import read as parse_ini
 
-from ansible_collections.aws_efs.transit.tests.unit.host_trees import HOSTS, fixture_facts
+from ansible_collections.aws_efs.transit.tests.unit.host_trees import fixture_facts
 
 
 def audit(scenario, declared=(), undeclared="fail", fstab=None):
@@ -273,35 +271,3 @@ def test_validate_declared_rejects(mounts, message):
 def test_unknown_undeclared_policy():
     with pytest.raises(ValueError):
         audit("audit_mixed", undeclared="maybe")
-
-
-# ---------------------------------------------------------------- efs-utils.conf
-
-
-def conf():
-    return parse_ini((HOSTS / "audit_mixed" / "efs-utils.conf").read_text())
-
-
-def test_tls_settings_from_mount_section():
-    got = ts.tls_settings(conf())
-    assert got["region"] == "us-east-1" and got["section"] == "mount"
-    assert got["ca_file"] == "/etc/amazon/efs/test-ca.pem" and got["dns_name_suffix"] == "amazonaws.com"
-    assert (got["check_hostname"], got["ocsp"], got["fips"]) == (True, False, False)
-
-
-def test_tls_settings_region_section_wins_and_its_missing_ca_is_the_default():
-    got = ts.tls_settings(conf(), "cn-north-1")
-    assert got["section"] == "mount.cn-north-1" and got["dns_name_suffix"] == "amazonaws.com.cn"
-    # The helper reads stunnel_cafile from the region section only: absent there, the default CA.
-    assert got["ca_file"] == ts.DEFAULT_CA_FILE
-    got = ts.tls_settings(conf(), "us-iso-east-1")
-    assert got["ca_file"] == "/etc/amazon/efs/efs-utils.crt.iso"
-
-
-def test_tls_settings_defaults_and_problems():
-    got = ts.tls_settings({}, exists=False)
-    assert got["check_hostname"] is True and got["region"] is None and got["ca_file"] == ts.DEFAULT_CA_FILE
-    assert ts.settings_problems(got) == []
-    off = ts.tls_settings({"DEFAULT": {"stunnel_check_cert_hostname": "no"}, "mount": {"fips_mode_enabled": "yes"}})
-    assert off["check_hostname"] is False and off["fips"] is True
-    assert "host name checking off" in ts.settings_problems(off)[0]
