@@ -6,8 +6,8 @@ efs_policy results of the file systems site.yml applied). Documented in efs_poli
 
 from __future__ import annotations
 
-# The one definition of a compliant file system policy lives with the report.
-from ansible_collections.aws_efs.transit.plugins.plugin_utils._report import policy_entry
+# The one definition of a compliant file system policy (verdict, drift, errors).
+from ansible_collections.aws_efs.transit.plugins.module_utils._compliance import DRIFT_REASON, file_system_compliant
 
 
 def _msg(entry):
@@ -24,7 +24,7 @@ def _msg(entry):
     else:
         head = "unknown whether the policy enforces TLS (counts as not enforcing)"
     if entry.get("drift"):
-        head += "; the live policy differs from the desired one (drift)"
+        head += "; " + DRIFT_REASON
     return f"{head}: {reasons}" if reasons else head
 
 
@@ -73,8 +73,7 @@ def efs_policy_report(info_result, apply_results=None):
                 entry.update(verdict=result.get("verdict", entry["verdict"]), drift=False)
                 entry.pop("plan_error", None)
         problem = next((entry[k] for k in ("error", "plan_error", "apply_error") if entry.get(k)), None)
-        judged = policy_entry({"verdict": entry["verdict"], "drift": entry["drift"], "error": problem})
-        entry["compliant"] = judged["compliant"]
+        entry["compliant"] = file_system_compliant(entry["verdict"], entry["drift"], problem)
         entry["msg"] = ("efs_policy failed: " + entry["apply_error"]) if entry.get("apply_error") else _msg(entry)
         entries.append(entry)
     return entries

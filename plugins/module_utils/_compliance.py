@@ -9,8 +9,13 @@ plugins/filter/compliance.py exposes them to the role and the playbooks.
   decides that for the state the mount is wanted in);
 - host: no host problem (efs_client_info's problems, version pin, hostname check, watchdog) and
   every mount compliant;
-- file system: its policy verdict says enforces_tls is true (unknown is not compliant);
+- file system: its policy verdict says enforces_tls is true (unknown is not compliant), the live policy
+  is the desired one (no drift) and reading or applying it did not fail; in the fleet, also every
+  client mount of it compliant;
 - fleet: every host and every file system compliant.
+
+The fleet report document (plugins/plugin_utils/_report.py) and the audit host record
+(plugins/plugin_utils/_host_record.py) decide with these functions too.
 """
 
 from __future__ import annotations
@@ -66,26 +71,55 @@ def mount_records(mounts, results, check_mode=False):
     return [mount_record(m, results[i] if i < len(results) else {}, check_mode) for i, m in enumerate(mounts or [])]
 
 
+WATCHDOG_PROBLEM = "the EFS mount watchdog is not enabled and running"
+
+
+def efs_utils_problems(efs_utils, pinned=None, install_method=None, check_mode=False, audit=False):
+    """Why the installed efs-utils does not do (efs_client_info's efs_utils): not installed, or not the pin."""
+    efs_utils = efs_utils or {}
+    if not efs_utils.get("installed"):
+        later = " (check mode: a real run installs it, method %s)" % install_method if check_mode and not audit else ""
+        return ["efs-utils is not installed" + later]
+    if efs_utils.get("version_ok"):
+        return []
+    if efs_utils.get("version") is None:
+        return ["efs-utils is installed but its version cannot be read%s" % (" (pinned %s)" % pinned if pinned else "")]
+    return ["efs-utils %s is not the pinned %s" % (efs_utils.get("version"), pinned)]
+
+
+def watchdog_problems(watchdog, installed):
+    """watchdog: {'wanted', 'enabled', 'active'}; only an installed efs-utils has a watchdog to run."""
+    watchdog = watchdog or {}
+    if watchdog.get("wanted") and installed and not (watchdog.get("enabled") and watchdog.get("active")):
+        return [WATCHDOG_PROBLEM]
+    return []
+
+
 def host_problems(info, pinned=None, install_method=None, check_mode=False, audit=False, watchdog=None):
     """Why a host is not compliant apart from its mounts. watchdog: {'wanted', 'enabled', 'active'}."""
     efs_utils = info.get("efs_utils") or {}
     problems = list(info.get("problems") or [])
-    installed = bool(efs_utils.get("installed"))
-    if not installed:
-        later = " (check mode: a real run installs it, method %s)" % install_method if check_mode and not audit else ""
-        problems.append("efs-utils is not installed" + later)
-    elif not efs_utils.get("version_ok"):
-        problems.append("efs-utils %s is not the pinned %s" % (efs_utils.get("version"), pinned))
+    problems += efs_utils_problems(efs_utils, pinned, install_method, check_mode, audit)
     if not info.get("check_hostname", True):
         problems.append("stunnel host name checking is turned off (efs_client_allow_insecure_hostname_check)")
-    watchdog = watchdog or {}
-    if watchdog.get("wanted") and installed and not (watchdog.get("enabled") and watchdog.get("active")):
-        problems.append("the EFS mount watchdog is not enabled and running")
+    problems += watchdog_problems(watchdog, bool(efs_utils.get("installed")))
     return _unique(problems)
 
 
 def host_compliant(problems, mounts):
+    """A host is compliant when it has no problem and every one of its mounts is compliant."""
     return not problems and all(m.get("compliant") for m in mounts)
+
+
+def record_compliant(record):
+    """A host record made elsewhere (the role, efs_audit_host_record, an earlier report) counts as compliant
+    only when it says so and host_compliant agrees with its problems and mounts."""
+    return bool(record.get("compliant")) and host_compliant(record.get("problems") or [], record.get("mounts") or [])
+
+
+def missing_host(name):
+    """The record of a host that has none (it failed or was unreachable before the report)."""
+    return {"host": name, "compliant": False, "mounts": [], "problems": [NO_RECORD]}
 
 
 def host_record(
@@ -134,16 +168,27 @@ def host_failure_message(record):
 # ---------------------------------------------------------------- file systems
 
 
-def file_system_compliant(verdict):
-    """Compliant only when the policy verdict says it enforces TLS (None = unknown = not compliant)."""
-    return isinstance(verdict, dict) and verdict.get("enforces_tls") is True
+DRIFT_REASON = "the live policy differs from the desired one (drift)"
 
 
-def file_system_record(file_system_id, verdict=None, changed=False, error=None):
+def file_system_compliant(verdict, drift=None, error=None):
+    """Compliant only when the policy verdict says it enforces TLS (None = unknown = not compliant), the live
+    policy is the desired one (drift false or unknown: None) and reading or applying it did not fail."""
+    return isinstance(verdict, dict) and verdict.get("enforces_tls") is True and not drift and not error
+
+
+def file_system_entry_compliant(policy, clients):
+    """A file system in the fleet: its policy, when checked (compliant not None), compliant, and every
+    client mount of it compliant."""
+    return policy.get("compliant") is not False and all(c.get("compliant") for c in clients)
+
+
+def file_system_record(file_system_id, verdict=None, changed=False, error=None, drift=None):
     """The report record of one file system's policy.
 
     verdict is the efs_policy / efs_policy_info result's {enforces_tls: bool|None, clients_can_mount,
-    root_access_without_tls, reasons: [str]}; error the module's failure message, if it failed.
+    root_access_without_tls, reasons: [str]}; error the module's failure message, if it failed; drift
+    efs_policy_info's (the live policy differs from the desired one).
     """
     verdict = verdict if isinstance(verdict, dict) else {}
     reasons = list(verdict.get("reasons") or [])
@@ -153,7 +198,9 @@ def file_system_record(file_system_id, verdict=None, changed=False, error=None):
         reasons.insert(0, "unknown whether the policy enforces TLS")
     elif verdict.get("enforces_tls") is False:
         reasons.insert(0, "the policy does not refuse clients without TLS")
-    compliant = not error and file_system_compliant(verdict)
+    if drift:
+        reasons.append(DRIFT_REASON)
+    compliant = file_system_compliant(verdict, drift, error)
     return {
         "file_system_id": file_system_id,
         "changed": bool(changed),
@@ -172,11 +219,16 @@ def policy_record(result):
     fs_id = item.get("file_system_id") if isinstance(item, dict) else item
     error = (result.get("msg") or "efs_policy failed") if result.get("failed") else None
     return file_system_record(
-        fs_id or result.get("file_system_id"), result.get("verdict"), result.get("changed"), error
+        fs_id or result.get("file_system_id"), result.get("verdict"), result.get("changed"), error, result.get("drift")
     )
 
 
 # ---------------------------------------------------------------- fleet
+
+
+def fleet_compliant(hosts, file_systems):
+    """The fleet is compliant when every host and every file system (policy) is."""
+    return all(h.get("compliant") for h in hosts) and all(f.get("compliant") for f in file_systems)
 
 
 def fleet_report(records, hosts, policies=None, mode="converge", check_mode=False, generated_at=None):
@@ -186,15 +238,15 @@ def fleet_report(records, hosts, policies=None, mode="converge", check_mode=Fals
     for index, name in enumerate(hosts or []):
         record = records[index] if index < len(records) else None
         if not isinstance(record, dict) or "compliant" not in record:
-            record = {"host": name, "compliant": False, "mounts": [], "problems": [NO_RECORD]}
-        host_records.append(record)
+            record = missing_host(name)
+        host_records.append(dict(record, compliant=record_compliant(record)))
     policies = list(policies or [])
     mounts = [m for h in host_records for m in h.get("mounts", [])]
     return {
         "generated_at": generated_at,
         "mode": mode,
         "check_mode": bool(check_mode),
-        "compliant": all(h["compliant"] for h in host_records) and all(p.get("compliant") for p in policies),
+        "compliant": fleet_compliant(host_records, policies),
         "hosts_total": len(host_records),
         "hosts_compliant": sum(1 for h in host_records if h["compliant"]),
         "mounts_total": len(mounts),

@@ -4,10 +4,13 @@
 """An audited host's record for the report, from efs_client_info and efs_client_audit results.
 
 What the host says wins over what the role would configure: hostname checking, OCSP, FIPS and
-the CA come from the host's efs-utils.conf (efs_client_audit's efs_utils_conf).
+the CA come from the host's efs-utils.conf (efs_client_audit's efs_utils_conf and problems). The
+efs-utils, watchdog and host rules are module_utils/_compliance.py's, as for the role's records.
 """
 
 from __future__ import annotations
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
 
 
 def _get(result, *keys, default=None):
@@ -42,14 +45,13 @@ def audit_host_record(
     version = _get(info, "efs_utils", "version")
     problems.extend(info.get("problems") or [])
     problems.extend(audit.get("problems") or [])
-    if installed and pinned and not _get(info, "efs_utils", "version_ok", default=False):
-        problems.append("efs-utils %s is not the pinned %s" % (version, pinned))
+    if info and not info.get("failed"):
+        problems.extend(_compliance.efs_utils_problems(info.get("efs_utils"), pinned, audit=True))
     watchdog = {
         "enabled": bool(_get(info, "watchdog", "enabled", default=False)),
         "active": bool(_get(info, "watchdog", "active", default=False)),
     }
-    if watchdog_required and installed and not (watchdog["enabled"] and watchdog["active"]):
-        problems.append("the EFS mount watchdog is not enabled and running")
+    problems.extend(_compliance.watchdog_problems(dict(watchdog, wanted=watchdog_required), installed))
     conf = audit.get("efs_utils_conf") or {}
     mounts = audit.get("mounts") or []
     seen = set()
@@ -77,5 +79,6 @@ def audit_host_record(
         "mounts": mounts,
         "summary": audit.get("summary"),
         "problems": problems,
-        "compliant": not problems and bool(audit) and all(m.get("compliant") for m in mounts),
+        # An audit that did not run is a problem above, so the host rule sees it.
+        "compliant": _compliance.host_compliant(problems, mounts),
     }

@@ -4,18 +4,23 @@
 """The compliance report: one JSON document joining every host's mounts to their file system's
 policy verdict. Pure: host records and policy entries in, a document out (controller side).
 
-The document's shape is roles/efs_client/files/efs-transit-report.schema.json.
+The document's shape is roles/efs_client/files/efs-transit-report.schema.json. What "compliant"
+means for a host, a file system policy, a file system and the fleet is decided by
+module_utils/_compliance.py, as for the role's records: this file joins and counts.
 """
 
 from __future__ import annotations
 
 import copy
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
+
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = "roles/efs_client/files/efs-transit-report.schema.json"
 UNKNOWN_FS = "(unknown)"
 
-NO_RECORD = "no compliance record: the host failed or was unreachable before the report (see the play output)"
+NO_RECORD = _compliance.NO_RECORD
+DRIFT_REASON = _compliance.DRIFT_REASON
 
 
 # ---------------------------------------------------------------- mounts
@@ -50,14 +55,11 @@ def _host(record):
     host["host"] = str(host.get("host"))
     host["mounts"] = [_mount(m) for m in host.get("mounts") or []]
     host["problems"] = [str(p) for p in host.get("problems") or []]
-    host["compliant"] = (
-        bool(host.get("compliant")) and not host["problems"] and all(m["compliant"] for m in host["mounts"])
-    )
+    host["compliant"] = _compliance.record_compliant(host)
     return host
 
 
-def missing_host(name):
-    return {"host": name, "compliant": False, "mounts": [], "problems": [NO_RECORD]}
+missing_host = _compliance.missing_host
 
 
 # ---------------------------------------------------------------- policies
@@ -79,18 +81,20 @@ def policy_entry(entry):
         reasons.append(str(error))
     enforces = verdict.get("enforces_tls") if verdict is not None else None
     if verdict is not None:
-        compliant = enforces is True and not drift and not error
+        compliant = _compliance.file_system_compliant(verdict, drift, error)
         if enforces is not True:
             reasons.insert(
                 0,
                 "the policy does not enforce TLS" if enforces is False else "the policy's TLS enforcement is unknown",
             )
     else:
-        compliant = bool(entry.get("compliant")) and not error
+        # A record judged before (an earlier report, a drift record): its compliant stands for the verdict.
+        judged = {"enforces_tls": True} if entry.get("compliant") else None
+        compliant = _compliance.file_system_compliant(judged, drift, error)
         if not compliant and not reasons and entry.get("msg"):
             reasons.append(str(entry["msg"]))
     if drift:
-        reasons.append("the live policy differs from the desired one (drift)")
+        reasons.append(DRIFT_REASON)
     return {
         "file_system_id": entry.get("file_system_id"),
         "checked": True,
@@ -192,7 +196,7 @@ def _file_systems(hosts, policies):
                 "clients": clients,
                 "hosts_tls": [h for h in tls_hosts if h not in plain_hosts],
                 "hosts_without_tls": plain_hosts,
-                "compliant": (policy["compliant"] is not False) and not failing,
+                "compliant": _compliance.file_system_entry_compliant(policy, clients),
                 "reasons": reasons,
             }
         )
@@ -293,7 +297,7 @@ def build(host_records, policies=None, expected_hosts=None, meta=None):
     doc["failures"] = failures(doc)
     doc["warnings"] = warnings(doc)
     # Hosts, mounts and policies: the fleet is compliant only when all are.
-    doc["compliant"] = all(h["compliant"] for h in hosts) and all(fs["compliant"] for fs in file_systems)
+    doc["compliant"] = _compliance.fleet_compliant(hosts, file_systems)
     return doc
 
 
@@ -337,7 +341,7 @@ def _policy_back(policy):
             not in (
                 "the policy does not enforce TLS",
                 "the policy's TLS enforcement is unknown",
-                "the live policy differs from the desired one (drift)",
+                DRIFT_REASON,
             )
         ],
     }

@@ -91,3 +91,50 @@ def test_fleet():
     lines = c.summary_lines(c.fleet_report([good], ["h1"], check_mode=True))
     assert lines[0].startswith("EFS encryption in transit: COMPLIANT (check mode: predicted)")
     assert "TLS proven via stunnel port 20529" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    "verdict, drift, error, compliant",
+    [
+        ({"enforces_tls": True}, False, None, True),
+        ({"enforces_tls": True}, None, None, True),  # drift unknown: nothing desired to compare with
+        ({"enforces_tls": True}, True, None, False),
+        ({"enforces_tls": True}, False, "AccessDenied", False),
+        ({"enforces_tls": None}, False, None, False),
+        ({"enforces_tls": False}, False, None, False),
+    ],
+)
+def test_file_system_rule_takes_drift_and_errors(verdict, drift, error, compliant):
+    assert c.file_system_compliant(verdict, drift, error) is compliant
+    record = c.file_system_record("fs-12345678", verdict, error=error, drift=drift)
+    assert record["compliant"] is compliant
+    assert (c.DRIFT_REASON in record["reasons"]) is bool(drift)
+
+
+def test_policy_record_with_drift_is_not_compliant():
+    # main's policy_record ignored drift: an enforcing verdict that differs from the desired policy passed.
+    record = c.policy_record({"item": "fs-12345678", "verdict": {"enforces_tls": True}, "drift": True})
+    assert record["compliant"] is False and c.DRIFT_REASON in record["reasons"]
+
+
+def test_efs_utils_and_watchdog_rules():
+    assert c.efs_utils_problems({"installed": True, "version": "3.2.0", "version_ok": True}, "3.2.0") == []
+    assert c.efs_utils_problems({"installed": True, "version": None, "version_ok": False}) == [
+        "efs-utils is installed but its version cannot be read"
+    ]
+    assert c.efs_utils_problems({}, audit=True, check_mode=True) == ["efs-utils is not installed"]
+    assert c.watchdog_problems({"wanted": True, "enabled": True, "active": False}, True) == [c.WATCHDOG_PROBLEM]
+    assert c.watchdog_problems({"wanted": True}, False) == []
+    assert c.watchdog_problems({"wanted": False}, True) == []
+
+
+def test_a_record_is_compliant_only_when_the_host_rule_agrees():
+    mounts = c.mount_records([{"path": "/a"}], [PROVEN])
+    assert c.record_compliant({"compliant": True, "problems": [], "mounts": mounts}) is True
+    assert c.record_compliant({"compliant": True, "problems": ["x"], "mounts": mounts}) is False
+    assert c.record_compliant({"compliant": True, "problems": [], "mounts": [{"compliant": False}]}) is False
+    assert c.record_compliant({"problems": [], "mounts": mounts}) is False
+    # The fleet counts a record that says compliant but has a failing mount as not compliant.
+    claimed = {"host": "h1", "compliant": True, "problems": [], "mounts": [{"path": "/x", "compliant": False}]}
+    report = c.fleet_report([claimed], ["h1"])
+    assert report["compliant"] is False and report["hosts_compliant"] == 0

@@ -9,6 +9,7 @@ import json
 import jsonschema
 import pytest
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance as c
 from ansible_collections.aws_efs.transit.plugins.plugin_utils import _report as rp
 from ansible_collections.aws_efs.transit.plugins.plugin_utils._host_record import audit_host_record
 
@@ -251,3 +252,72 @@ def test_schema_rejects_broken_documents(fleet, schema, mutate):
         doc["file_systems"][0]["file_system_id"] = "fs-XYZ"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+# ---------------------------------------------------------------- one rule: the report and the role agree
+
+
+def _policy_entries():
+    """efs_policy_report's entries (what the role's summary and the efs_report action both get)."""
+    from ansible_collections.aws_efs.transit.plugins.filter.efs_policy_report import efs_policy_report
+
+    file_systems = [
+        {"file_system_id": "fs-12345678", "verdict": ENFORCES, "drift": False},
+        {"file_system_id": "fs-aaaaaaaa", "verdict": ENFORCES, "drift": True},
+        {"file_system_id": "fs-bbbbbbbb", "verdict": OPEN},
+        {"file_system_id": "fs-cccccccc", "verdict": UNKNOWN},
+        {"file_system_id": "fs-dddddddd", "verdict": ENFORCES, "error": {"code": "AccessDenied", "message": "no"}},
+        {"file_system_id": "fs-eeeeeeee", "verdict": ENFORCES},
+    ]
+    return efs_policy_report({"file_systems": file_systems})
+
+
+def _role_records():
+    proven = {"changed": False, "proof": {"compliant": True, "tls": True, "mounted": True, "reasons": []}}
+    plain = {"changed": False, "proof": {"compliant": False, "tls": False, "mounted": True, "reasons": ["no TLS"]}}
+    mount = {"file_system_id": "fs-12345678", "path": "/mnt/efs"}
+    info = dict(INFO, check_hostname=True)
+    watchdog = {"wanted": True, "enabled": True, "active": True}
+    return [
+        c.host_record(info, c.mount_records([mount], [proven]), "r1", pinned="3.2.0", watchdog=watchdog),
+        c.host_record(info, c.mount_records([mount], [plain]), "r2", pinned="3.2.0", watchdog=watchdog),
+        c.host_record(
+            info, c.mount_records([mount], [proven]), "r3", pinned="3.1.0", watchdog=dict(watchdog, active=0)
+        ),
+        # A record that says compliant with a failing mount (hand-made, or from an older collection).
+        {"host": "r4", "compliant": True, "problems": [], "mounts": [dict(mount, compliant=False, tls=False)]},
+    ]
+
+
+@pytest.mark.parametrize("policy_ids", [[], ["fs-12345678"], ["fs-12345678", "fs-eeeeeeee"], None])
+@pytest.mark.parametrize("hosts", [["r1"], ["r1", "r2"], ["r1", "r3", "r4"], ["r1", "missing"], ["web1", "web2"]])
+def test_report_and_fleet_summary_decide_alike(fleet, hosts, policy_ids):
+    """The same host records and policy entries through both paths: the same verdicts everywhere."""
+    records = {r["host"]: r for r in _role_records() + fleet}
+    entries = _policy_entries()
+    policies = [e for e in entries if policy_ids is None or e["file_system_id"] in policy_ids]
+    present = [records[h] for h in hosts if h in records]
+    summary = c.fleet_report([records.get(h) for h in hosts], hosts, policies)
+    doc = rp.build(present, policies, hosts, META)
+    assert doc["compliant"] is summary["compliant"]
+    assert {h["host"]: h["compliant"] for h in doc["hosts"]} == {h["host"]: h["compliant"] for h in summary["hosts"]}
+    assert doc["summary"]["hosts_compliant"] == summary["hosts_compliant"]
+    assert doc["summary"]["policies_compliant"] == summary["policies_compliant"]
+    verdicts = {f["file_system_id"]: f["policy"]["compliant"] for f in doc["file_systems"] if f["policy"]["checked"]}
+    assert verdicts == {p["file_system_id"]: p["compliant"] for p in policies}
+
+
+def test_policy_entry_and_efs_policy_report_and_the_rule_agree():
+    for entry in _policy_entries():
+        raw = {"verdict": entry["verdict"], "drift": entry["drift"], "error": entry.get("error")}
+        rule = c.file_system_compliant(entry["verdict"], entry["drift"], entry.get("error"))
+        assert rp.policy_entry(dict(raw, file_system_id=entry["file_system_id"]))["compliant"] is rule
+        assert entry["compliant"] is rule
+    assert [e["compliant"] for e in _policy_entries()] == [True, False, False, False, False, True]
+
+
+def test_a_judged_record_with_drift_is_not_compliant():
+    # main's report passed {compliant: true, drift: true} without a verdict: drift is never compliant.
+    entry = rp.policy_entry({"file_system_id": "fs-12345678", "compliant": True, "drift": True})
+    assert entry["compliant"] is False and rp.DRIFT_REASON in entry["reasons"]
+    assert rp.policy_entry({"file_system_id": "fs-12345678", "compliant": True, "drift": False})["compliant"] is True
