@@ -181,6 +181,20 @@ def remove_lines(text, mount_point, fs_id):
     return result
 
 
+def earlier_mount_of(text, fs_id, mount_point):
+    """The mount point of the first boot-time efs line of `fs_id` above `mount_point`'s own line (anywhere,
+    when it has none yet: a new line goes last), or None."""
+    target = normalize_mount_point(mount_point)
+    for e in parse(text):
+        if e.fields is None or len(e.fields) < 4:
+            continue
+        if e.mount_point == target:
+            return None
+        if e.vfstype == "efs" and spec_fs_id(e.spec) == fs_id and "noauto" not in e.options.split(","):
+            return e.mount_point
+    return None
+
+
 def current_line(text, mount_point):
     """The first line for the mount point, without its newline (reporting)."""
     matches = find(parse(text), mount_point)

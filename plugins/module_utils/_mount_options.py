@@ -352,4 +352,5 @@ _FSTAB_ONLY = frozenset(["_netdev", "noauto", "auto", "nofail"])
 
 
 def mount_command_options(options):
-    return [(k, v) for k, v in options if k not in _FSTAB_ONLY]
+    # x-* options are for userspace (systemd's fstab generator); mount(8) never hands them to a helper.
+    return [(k, v) for k, v in options if k not in _FSTAB_ONLY and not k.startswith("x-")]

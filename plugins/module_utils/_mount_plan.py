@@ -8,6 +8,7 @@ parameters, the options for the installed helper, ONE assess() of a host against
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab
@@ -87,6 +88,26 @@ def options_for(spec, version, efs_proxy, ocsp_config):
     """(fstab options, RelayChoice) for the installed helper."""
     choice = relay_for(spec, version, efs_proxy, ocsp_config)
     return build_options(spec, choice.add_stunnel_option, version), choice
+
+
+BOOT_ORDER = "x-systemd.requires-mounts-for"
+_PLAIN_PATH_RE = re.compile(r"^/[A-Za-z0-9_./@+:-]*$")
+
+
+def with_boot_order(spec, options, fstab_text):
+    """The options plus, for a second boot-time mount of the same file system, an order after the first.
+
+    Started together at boot, two TLS mounts of one file system race: the kernel shares one NFS client
+    between them, and when the later mount's relay wins, /proc/mounts names the other relay's port for
+    both. The watchdog (upstream's too) then stops the relay that carries both mounts, and every I/O
+    hangs. Mounted one after the other, the relay /proc/mounts names is the one in use.
+    """
+    if not spec.boot or any(k == BOOT_ORDER for k, _v in options):
+        return options
+    first = _fstab.earlier_mount_of(fstab_text or "", spec.fs_id, spec.path)
+    if first is None or not _PLAIN_PATH_RE.match(first):
+        return options
+    return list(options) + [(BOOT_ORDER, first)]
 
 
 # ---------------------------------------------------------------- assess

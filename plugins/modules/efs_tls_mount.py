@@ -554,6 +554,7 @@ def main():
         module.fail_json(msg="cannot read the mount table (%s): this module needs Linux /proc" % e, **result)
 
     # Plan.
+    options = mp.with_boot_order(spec, options, fstab_text) if options else options
     options_text = mo.render(options) if options else ""
     the_plan = mp.plan(state, spec, options_text, fstab_text, proof, p["remediate"], option_error)
     mp.finish_proof(proof, fstab_text, spec.path, the_plan.reasons)

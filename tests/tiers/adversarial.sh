@@ -218,7 +218,7 @@ case_hostile_fstab() {
 # --- 5: reboot with two TLS mounts (one of a subpath) ---------------------------------------------
 SUB_MNT=/mnt/efs-sub
 case_reboot() {
-  local token="reboot-$RANDOM$RANDOM" rc=0 p port mounts
+  local token="reboot-$RANDOM$RANDOM" rc=0 p port mounts grace up
   g "mkdir -p /srv/efs/adv-sub"
   g "findmnt -rn -M $MNT >/dev/null" || aplay reboot-mount1 mount.yml -e "mnt=$MNT"
   aplay reboot-mount2 mount.yml -e "mnt=$SUB_MNT" -e adv_subpath=/adv-sub
@@ -241,6 +241,17 @@ case_reboot() {
   g "cat $MNT/adv-reboot $SUB_MNT/adv-reboot-sub" | grep -cx "$token" | grep -qx 2 || die "data written before the reboot is gone"
   g "cat /srv/efs/adv-sub/adv-reboot-sub" | grep -qx "$token" || die "the subpath mount does not map to /adv-sub"
   g "ss -Htnp state established '( dport = :2049 )'" | grep -q stunnel || die "no TLS connection to the target"
+  # One NFS client carries both mounts. Started together at boot, the later mount's relay could win
+  # and /proc/mounts name the other port: the watchdog then stops the carrying relay after its grace
+  # period and every I/O hangs. The module orders the second fstab line after the first.
+  fstab_lines_for "$SUB_MNT" | grep -Eq "x-systemd.requires-mounts-for=${MNT}[, ]" \
+    || die "the second mount of $FS is not ordered after $MNT at boot: $(fstab_lines_for "$SUB_MNT")"
+  grace=$(g "python3 -c \"import configparser as c; p=c.ConfigParser(); p.read('/etc/amazon/efs/efs-utils.conf'); print(p.getint('mount-watchdog', 'unmount_grace_period_sec', fallback=30))\"")
+  up=$(g "cut -d. -f1 /proc/uptime")
+  [ "$up" -ge $(( grace + 15 )) ] || sleep $(( grace + 15 - up ))
+  for p in "$MNT" "$SUB_MNT"; do
+    g "timeout -s KILL 10 stat -f $p >/dev/null" || die "$p hangs $(( grace + 15 ))s after the boot (relay stopped by the watchdog?)"
+  done
 }
 
 # --- 8: state=absent --------------------------------------------------------------------------------
