@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -12,10 +13,11 @@ import socket
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
-from ansible_collections.aws_efs.transit.plugins.plugin_utils import _render, _report
+from ansible_collections.aws_efs.transit.plugins.plugin_utils import _render, _report, _report_store
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FORMATS = {"json": ".json", "markdown": ".md", "junit": ".junit.xml", "svg": ".svg"}
@@ -74,14 +76,30 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _VALID_ARGS = frozenset(
-        ("hosts", "record_var", "records", "policies", "dest", "name", "formats", "mode", "undeclared", "merge")
+        (
+            "hosts",
+            "record_var",
+            "records",
+            "policies",
+            "dest",
+            "name",
+            "formats",
+            "mode",
+            "undeclared",
+            "merge",
+            "merge_runs",
+            "merge_from",
+            "merge_max_age",
+        )
     )
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         args = self._task.args
-        hosts = [to_native(h) for h in args.get("hosts") or task_vars.get("ansible_play_hosts_all") or []]
+        # hosts: [] means no host (an audit of an empty group), not "this play's hosts".
+        given = args.get("hosts")
+        hosts = [to_native(h) for h in (given if given is not None else task_vars.get("ansible_play_hosts_all") or [])]
         records = args.get("records")
         if records is None:
             hostvars = task_vars.get("hostvars") or {}
@@ -106,28 +124,34 @@ class ActionModule(ActionBase):
         }
         dest = args.get("dest")
         name = args.get("name") or "efs-transit-compliance"
-        previous = None
-        json_path = os.path.join(dest, name + FORMATS["json"]) if dest else None
-        if json_path and args.get("merge", True) and os.path.isfile(json_path):
-            try:
-                with open(json_path, encoding="utf-8") as f:
-                    previous = json.load(f)
-            except (OSError, ValueError):
-                previous = None
         try:
-            doc = _report.merge(previous, records, args.get("policies") or [], hosts, meta)
-        except (TypeError, ValueError, KeyError, AttributeError) as e:
-            return dict(result, failed=True, msg="cannot build the report: %s" % to_native(e))
+            merge_runs = boolean(args.get("merge_runs", False), strict=True)
+            merge_from = args.get("merge_from") or []
+            merge_from = [to_native(p) for p in ([merge_from] if isinstance(merge_from, str) else merge_from)]
+            max_age = args.get("merge_max_age")
+            max_age = None if max_age in (None, "") else int(max_age)
+            if max_age is not None and max_age < 0:
+                raise ValueError("merge_max_age must be 0 or more seconds")
+        except (TypeError, ValueError) as e:
+            return dict(result, failed=True, msg="bad merge options: %s" % to_native(e))
+        json_path = os.path.join(dest, name + FORMATS["json"]) if dest else None
         files = {}
-        if dest:
-            try:
+        try:
+            if dest:
                 os.makedirs(dest, exist_ok=True)
-                for fmt in formats:
+            # One writer at a time: runs that share the directory merge into each other's report.
+            with _report_store.locked(dest, name) if dest else contextlib.nullcontext():
+                doc, skipped = self._build(args, json_path, merge_runs, merge_from, max_age, records, hosts, meta)
+                if doc is None:
+                    return dict(result, failed=True, msg=skipped)
+                for fmt in formats if dest else []:
                     path = os.path.join(dest, name + FORMATS[fmt])
                     write_atomic(path, render(doc, fmt))
                     files[fmt] = path
-            except OSError as e:
-                return dict(result, failed=True, msg="cannot write the report in %s: %s" % (dest, to_native(e)))
+        except OSError as e:
+            return dict(result, failed=True, msg="cannot write the report in %s: %s" % (dest, to_native(e)))
+        if skipped:
+            result["warnings"] = ["efs_report: left out of the merge: %s" % line for line in skipped]
         # Reports are outputs with a timestamp, not managed state: writing one is not a change.
         result.update(
             changed=False,
@@ -141,3 +165,20 @@ class ActionModule(ActionBase):
             ansible_stats={"data": _report.stats(doc), "per_host": False, "aggregate": False},
         )
         return result
+
+    @staticmethod
+    def _build(args, json_path, merge_runs, merge_from, max_age, records, hosts, meta):
+        """(the document, lines about reports left out of the merge), or (None, why not)."""
+        previous = None
+        if json_path and (args.get("merge", True) or merge_runs) and os.path.isfile(json_path):
+            previous, _problem = _report_store.read_report(json_path)
+        policies = args.get("policies") or []
+        try:
+            if not (merge_runs or merge_from):
+                return _report.merge(previous, records, policies, hosts, meta), []
+            docs, skipped = _report_store.read_reports(merge_from, skip=[json_path])
+            if previous is not None and (merge_runs or previous.get("run_id") == meta["run_id"]):
+                docs.insert(0, previous)
+            return _report.merge_runs(docs, records, policies, hosts, meta, max_age), skipped
+        except (TypeError, ValueError, KeyError, AttributeError) as e:
+            return None, "cannot build the report: %s" % to_native(e)

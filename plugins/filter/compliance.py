@@ -7,6 +7,8 @@ and module_utils/_helper.py (the layout table).
 
 - efs_client_layout(ansible_facts): the layout table's row for the host (package name and format,
   mount.efs, efs-proxy, stunnel names and package, state and log dirs).
+- efs_client_changes(info, wanted): what must change on a host (module_utils/_client_plan.py), from one
+  efs_client_info result; the role runs only the steps it names.
 - efs_mount_records(mounts, results, check_mode=false): one record per wanted mount.
 - efs_host_record(info, mounts, host, pinned, install_method, check_mode, audit, watchdog).
 - efs_host_failure_message(record).
@@ -17,6 +19,7 @@ and module_utils/_helper.py (the layout table).
 
 from __future__ import annotations
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _client_plan
 from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 
@@ -55,6 +58,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "efs_client_layout": efs_client_layout,
+            "efs_client_changes": _client_plan.changes,
             "efs_mount_records": _compliance.mount_records,
             "efs_host_record": _compliance.host_record,
             "efs_host_failure_message": _compliance.host_failure_message,

@@ -78,6 +78,9 @@ def efs_utils_problems(efs_utils, pinned=None, install_method=None, check_mode=F
     """Why the installed efs-utils does not do (efs_client_info's efs_utils): not installed, or not the pin."""
     efs_utils = efs_utils or {}
     if not efs_utils.get("installed"):
+        if audit:
+            # An audit judges TLS: without efs-utils a host's EFS mounts are plain and fail on their own.
+            return []
         later = " (check mode: a real run installs it, method %s)" % install_method if check_mode and not audit else ""
         return ["efs-utils is not installed" + later]
     if efs_utils.get("version_ok"):
@@ -259,10 +262,18 @@ def fleet_report(records, hosts, policies=None, mode="converge", check_mode=Fals
 
 
 def _mount_line(m):
-    if m.get("compliant"):
-        status = "TLS proven" if m.get("state") == "mounted" else "ok (%s)" % m.get("state")
-    else:
+    # Converge records carry state; audit records (efs_client_audit) wanted, kind, declared, severity.
+    wanted = m.get("state") or m.get("wanted")
+    if not m.get("compliant"):
         status = "NOT COMPLIANT"
+    elif m.get("severity") == "warn":
+        status = "WARNING"
+    elif wanted == "mounted" or m.get("tls"):
+        status = "TLS proven"
+    else:
+        status = "ok (%s)" % (wanted or m.get("kind"))
+    if m.get("declared") is False:
+        status += ", undeclared"
     via = " via %s port %s" % (m.get("relay"), m.get("port")) if m.get("tls") else ""
     why = "; " + "; ".join(m["reasons"]) if m.get("reasons") else ""
     return "  %s %s: %s%s%s" % (m.get("file_system_id"), m.get("path"), status, via, why)

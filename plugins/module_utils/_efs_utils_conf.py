@@ -101,6 +101,14 @@ def regional_settings(text, settings, regional, region=None):
     return out, section
 
 
+def apply_settings(text, settings, regional=None, region=None):
+    """(new text, changes, regional section): what efs_utils_config writes for these settings (the one
+    rule efs_utils_config acts on and efs_client_info judges ahead with)."""
+    full, section = regional_settings(text, settings, regional, region)
+    after, changes = set_keys(text, full)
+    return after, changes, section
+
+
 def ini_bool(value, default=None):
     """ConfigParser.getboolean's reading of a value, or default when unset/unknown."""
     if value is None:

@@ -4,8 +4,10 @@
 """Files the collection edits (fstab, efs-utils.conf): read, lock, atomic write; path normalisation.
 
 One writer: the new text goes to a temporary file beside the original, is fsynced, renamed over
-it and the directory fsynced, all under an exclusive lock file beside the original. Text is str
-decoded with surrogateescape, so bytes that are not UTF-8 survive a round trip unchanged.
+it and the directory fsynced, all under an exclusive lock file beside the original. A symlinked
+file (/etc/fstab -> elsewhere) is edited where the link points: the temporary file goes beside
+the target and is renamed over it, so the link stays a link. Text is str decoded with
+surrogateescape, so bytes that are not UTF-8 survive a round trip unchanged.
 """
 
 from __future__ import annotations
@@ -76,13 +78,23 @@ def _replace_keeping_attrs(tmp, path):
     os.rename(tmp, path)
 
 
+def write_target(path):
+    """Where a write to `path` must land: the file a symlink (chain) points to, else `path` itself.
+
+    Renaming over the link would replace it with a regular file; the lock stays beside `path`,
+    where other writers look for it.
+    """
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def locked_update(path, edit, move=None, backup=None, lock_timeout=30.0, lock_path=None):
     """Apply `edit(text) -> text` to the file at `path` under an exclusive lock.
 
     The file is re-read after the lock is taken, so an edit made by another
     writer while we planned is kept. The new text goes to a temp file in the
-    same directory, is fsynced and renamed over the original by `move(tmp,
-    path)` (AnsibleModule.atomic_move keeps owner, mode and SELinux context).
+    same directory as the file (the link's target when `path` is a symlink),
+    is fsynced and renamed over it by `move(tmp, target)`
+    (AnsibleModule.atomic_move keeps owner, mode and SELinux context).
     Returns (before, after, backup_file); before is None if the file did not exist.
     """
     lock_path = lock_path or lock_path_for(path)
@@ -96,14 +108,15 @@ def locked_update(path, edit, move=None, backup=None, lock_timeout=30.0, lock_pa
         if before is None and after == "":
             return before, after, None
         backup_file = backup(path) if (backup and before is not None) else None
-        directory = posixpath.dirname(path) or "."
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s.efs." % posixpath.basename(path))
+        target = write_target(path)
+        directory = posixpath.dirname(target) or "."
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s.efs." % posixpath.basename(target))
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(encode(after))
                 f.flush()
                 os.fsync(f.fileno())
-            (move or _replace_keeping_attrs)(tmp, path)
+            (move or _replace_keeping_attrs)(tmp, target)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

@@ -5,12 +5,17 @@
 
 Each step raises ApplyError with the message and extra result keys when it fails; the fstab
 edit is undone first when a later step fails, keeping any other writer's change made since.
+A mount that fails also takes back what its own attempt left: the `~` state file, tunnel config,
+`+` directory and relay of a helper stopped by mount_timeout (never another mount's), and says
+why the relay refused the target when its log tells.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
+import time
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
 from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab
@@ -36,7 +41,13 @@ class FstabEdit(object):
         self.spec = spec
         self.before = None
         self.written = None
+        self.restored = False
         self.original_lines = []
+
+    @property
+    def changed(self):
+        """True while our edit is on disk (written and not taken back)."""
+        return self.written is not None and self.written != (self.before or "") and not self.restored
 
     def write(self, state, options_text, backup):
         spec = self.spec
@@ -65,12 +76,13 @@ class FstabEdit(object):
 
         try:
             _files.locked_update(self.path, back, move=self.module.atomic_move)
+            self.restored = True
             return "fstab restored"
         except (OSError, TimeoutError) as e:
             return "fstab could not be restored: %s" % e
 
 
-def _with(msg, note):
+def with_note(msg, note):
     return "%s%s" % (msg, "; %s" % note if note else "")
 
 
@@ -78,19 +90,44 @@ def _run(module, cmd):
     return module.run_command(cmd, environ_update={"LC_ALL": "C"})
 
 
-def unmount(module, path, lazy, proc_root, undo=None):
-    """Unmount until no NFS mount is left at the path (mounts can be stacked)."""
+def unmount(module, path, lazy, proc_root, undo=None, again=None):
+    """Unmount until no NFS mount is left at the path (mounts can be stacked).
+
+    `again()`, when given, decides after each umount whether what the path shows now may be
+    unmounted too (state=unmounted/absent: only another mount of the same file system).
+    """
     cmd = [module.get_bin_path("umount", required=True)] + (["-l"] if lazy else []) + [path]
     for _i in range(MAX_UNMOUNTS):
         rc, out, err = _run(module, cmd)
         if rc != 0:
             note = undo() if undo else None
             raise ApplyError(
-                _with("umount %s failed: %s" % (path, (err or out).strip()), note), rc=rc, stdout=out, stderr=err
+                with_note("umount %s failed: %s" % (path, (err or out).strip()), note), rc=rc, stdout=out, stderr=err
             )
         still = _proof.mounts_at(_proof.read_mountinfo(proc_root), path)
         if not still or still[-1]["fstype"] not in _proof.NFS_TYPES:
             return
+        if again is not None and not again():
+            return
+
+
+def lingering_relay(proof, state_dir, proc_root):
+    """The relay of the path's own state file when it still runs after the unmount, else None.
+
+    On a shared NFS client the path's traffic rode on another mount's relay, which keeps serving
+    that mount: only the relay that names this path is reported.
+    """
+    name = proof.get("own_state_file")
+    if not name:
+        return None
+    data = _proof.read_state_files(state_dir).get(name)
+    if not isinstance(data, dict):
+        return None
+    kind, _tls, config = _proof.relay_of(data.get("cmd"))
+    pid = data.get("pid")
+    if not kind or not _proof.cmdline_is_relay(_proof.read_cmdline(proc_root, pid), kind, config):
+        return None
+    return {"pid": pid, "state_file": name, "relay": kind}
 
 
 def ensure_mount_point(path):
@@ -101,6 +138,15 @@ def ensure_mount_point(path):
         raise OSError("%s exists and is not a directory" % path)
     os.makedirs(path, 0o755)
     return True
+
+
+def remove_mount_point(path):
+    """Take back a mount point directory we created (only while empty); a note, or None."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        return None
+    return "removed directory %s" % path
 
 
 def log_tail(log_dir, lines=20):
@@ -114,31 +160,152 @@ def log_tail(log_dir, lines=20):
         return []
 
 
-def mount(module, mount_efs, spec, options, timeout, proc_root, log_dir, undo):
-    """`mount -t efs -o tls,...` under `timeout`; the fstab edit is undone when it does not mount."""
+# ---------------------------------------------------------------- what a failed attempt left
+
+
+def _attempt_prefix(spec):
+    return "%s.%s." % (spec.fs_id, _proof.safe_mount_point_name(spec.path))
+
+
+def attempt_names(state_dir, spec):
+    """Names in the state directory that a mount of this file system at this path may create."""
+    prefix = _attempt_prefix(spec)
+    try:
+        names = os.listdir(state_dir)
+    except OSError:
+        return set()
+    return set(n for n in names if n.lstrip("~").startswith(prefix) or n.startswith("stunnel-config." + prefix))
+
+
+def _bases(names, spec):
+    """`<fs>.<path>.<port>` of each state file or tunnel config among `names`."""
+    prefix = _attempt_prefix(spec)
+    out = set()
+    for name in names:
+        base = name[len("stunnel-config.") :] if name.startswith("stunnel-config.") else name.lstrip("~")
+        if base.startswith(prefix) and base[len(prefix) :].isdigit():
+            out.add(base)
+    return sorted(out)
+
+
+def _read(path, limit=65536):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _relay_pid(leftover, state_dir):
+    """The leftover's relay pid: the state file's, or (written as -1 until the relay started) its pid file."""
+    pid = leftover.get("pid")
+    if isinstance(pid, int) and pid > 0:
+        return leftover
+    text = _read(posixpath.join(state_dir, leftover["state_file"][1:] + "+", "stunnel.pid"))
+    if text and text.strip().isdigit():
+        leftover = dict(leftover, pid=int(text.strip()))
+    return leftover
+
+
+def kill_relay(pid, sig):
+    os.kill(pid, sig)
+
+
+def clean_attempt(spec, before, state_dir, proc_root):
+    """Take back the `~` state files this attempt created (not those there before it): their relay (root's
+    relay for exactly that config), tunnel config and `+` directory. Returns one phrase per step."""
+    done = []
+    for leftover in _proof.find_leftovers(state_dir, spec.fs_id, spec.path):
+        if leftover["state_file"] in before:
+            continue  # an earlier attempt's, or another run's: not ours to judge
+        done.extend(_proof.clean_leftover(_relay_pid(leftover, state_dir), state_dir, proc_root, kill=kill_relay))
+    return done
+
+
+def relay_refusal(bases, state_dir, log_dir, since):
+    """Why the relay of this attempt refused the target, from its own log (written with
+    stunnel_debug_enabled: `<log dir>/<fs>.<path>.<port>.stunnel.log` or `.efs-proxy.log`, or the
+    config's `output`). dict(reason, line, file), a dict with only `hint` when the relay kept no log,
+    or None when there was no relay."""
+    hint = None
+    for base in bases:
+        config_text = _read(posixpath.join(state_dir, "stunnel-config." + base)) or ""
+        sections = _proof.parse_tunnel_sections(config_text)
+        efs = sections.get("efs", {})
+        ca_file = (efs.get("CAfile") or [None])[-1]
+        check_host = (efs.get("checkHost") or [None])[-1]
+        output = _proof.relay_log_file(config_text)
+        logs = [output] if output else []
+        logs += [posixpath.join(log_dir, "%s.%s.log" % (base, kind)) for kind in ("stunnel", "efs-proxy")]
+        for log in logs:
+            try:
+                if os.stat(log).st_mtime < since:
+                    continue
+            except OSError:
+                continue
+            for line in reversed((_read(log) or "").split("\n")):
+                reason = _proof.relay_failure(line, ca_file, check_host)
+                if reason:
+                    return {"reason": reason, "line": line.strip(), "file": log}
+        if config_text and ca_file and not output:
+            hint = (
+                "the relay keeps no log (stunnel_debug_enabled is off in efs-utils.conf); a TLS relay that never "
+                "carries NFS usually means the target's certificate was refused: check the CA bundle %s and "
+                "checkHost %s, or that %s is reachable"
+                % (ca_file, check_host, ((efs.get("connect") or ["the mount target"])[-1]))
+            )
+    return {"hint": hint} if hint else None
+
+
+def _failure_detail(refusal):
+    if not refusal:
+        return ""
+    if "reason" in refusal:
+        return ": %s (the relay logged in %s: %s)" % (refusal["reason"], refusal["file"], json.dumps(refusal["line"]))
+    return " (%s)" % refusal["hint"]
+
+
+def mount(module, mount_efs, spec, options, timeout, proc_root, log_dir, undo, state_dir=None):
+    """`mount -t efs -o tls,...` under `timeout`; when it does not mount, the fstab edit is undone (`undo()`)
+    and what this attempt left in the state directory is cleaned."""
     if not mount_efs:
-        raise ApplyError(_with("amazon-efs-utils is not installed: no mount.efs found", undo()))
+        raise ApplyError(with_note("amazon-efs-utils is not installed: no mount.efs found", undo()))
     prefix = []
     if timeout:
         timeout_bin = module.get_bin_path("timeout")
         prefix = [timeout_bin, "--kill-after=10", str(timeout)] if timeout_bin else []
     source = _fstab.source_spec(spec.fs_id, spec.subpath)
     cmd = prefix + [module.get_bin_path("mount", required=True), "-t", "efs", "-o", mo.render(options), source]
+    before = attempt_names(state_dir, spec) if state_dir else set()
+    since = time.time() - 1
     rc, out, err = _run(module, cmd + [spec.path])
     if rc == 0 and _proof.mounts_at(_proof.read_mountinfo(proc_root), spec.path):
         return
-    if rc == 124:
+    if prefix and rc in (124, 137):
         why = "the helper did not finish within mount_timeout=%s s" % timeout
     elif rc != 0:
         why = "the helper failed (rc=%s): %s" % (rc, (err or out).strip())
     else:
         why = "the helper exited 0 but %s is not mounted: %s" % (spec.path, (out or err).strip() or "no message")
-    note = undo()
+    extra = {}
+    if state_dir:
+        refusal = relay_refusal(_bases(attempt_names(state_dir, spec) - before, spec), state_dir, log_dir, since)
+        why += _failure_detail(refusal)
+        if refusal and "reason" in refusal:
+            extra["relay_failure"] = refusal
+    notes = [undo()]
+    cleaned = clean_attempt(spec, before, state_dir, proc_root) if state_dir else []
+    if cleaned:
+        notes.append("cleaned up after the stopped helper: %s" % ", ".join(cleaned))
+        extra["cleaned_leftovers"] = cleaned
     raise ApplyError(
-        _with("mount failed: %s" % why, note),
+        with_note("mount failed: %s" % why, "; ".join(n for n in notes if n)),
         rc=rc,
         stdout=out,
         stderr=err,
         mount_log_tail=log_tail(log_dir),
         reason="mount failed: %s" % why,
+        **extra,
     )

@@ -122,6 +122,8 @@ def _blank(path, declared):
         "wanted": declared.get("state", "mounted") if declared else None,
         "mounted": False,
         "kind": "absent",
+        # The field efs_tls_mount's records carry too (the report, the summaries read it).
+        "tls": False,
         "file_system_id": declared.get("file_system_id") if declared else None,
         "region": declared.get("region") if declared else None,
         "source": None,
@@ -268,6 +270,7 @@ def judge(rec, spec, fstab_entry, undeclared):
         rec["severity"] = "ok" if rec["kind"] == "efs_tls" else "info"
     if fstab_entry is not None:
         rec["fstab_line"] = fstab_entry.raw.rstrip("\n")
+    rec["tls"] = rec["kind"] == "efs_tls"
     return rec
 
 

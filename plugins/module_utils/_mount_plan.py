@@ -13,6 +13,7 @@ from collections import namedtuple
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _fstab
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_options as mo
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
 
@@ -164,8 +165,106 @@ def _not_efs(spec, proof):
     return "%s holds a %s mount, not EFS; it is never unmounted by this module" % (spec.path, proof["fstype"])
 
 
-def plan(state, spec, options_text, fstab_text, proof, remediate, option_error=None):
-    """What to do (pure): Plan(new_fstab, unmount, mount, fail, reasons, actions)."""
+def mounted_fs_id(proof):
+    """The file system the judged mount serves, as the helper's state file or the mount source name it;
+    None when nothing tells (a loopback port without a state file, an address)."""
+    fs_id = (proof.get("mounted_settings") or {}).get("file_system_id")
+    if not fs_id and proof.get("state_file"):
+        fs_id = _proof.state_file_fs_id(proof["state_file"], None)
+    if not fs_id:
+        host, _export = _mount_audit.split_source(proof.get("source") or "")
+        src = _mount_audit.classify_source(host)
+        fs_id = src["fs_id"] if src["kind"] == "efs" else None
+    return fs_id
+
+
+def _here(proof):
+    return set(_proof.normalize_mount_point(p) for p in (proof["path"], proof.get("real_path")) if p)
+
+
+def mounts_below(proof, mounts):
+    """Mount points mounted inside the judged mount (umount fails on them; `umount -l` detaches them too)."""
+    here = _here(proof)
+    return [
+        m["mount_point"]
+        for m in mounts
+        if m["parent_id"] == proof.get("mount_id") and _proof.normalize_mount_point(m["mount_point"]) not in here
+    ]
+
+
+def riders(proof, mounts):
+    """Other mount points whose NFS traffic rides on this path's own relay (NFSv4.1 client sharing: the
+    kernel reuses this mount's client, so their mount options show this relay's port)."""
+    port = proof.get("port")
+    own = proof.get("own_state_file")
+    if port is None or not own or own != proof.get("state_file"):
+        return []
+    here = _here(proof)
+    out = []
+    for entry in _mount_audit.live_nfs_mounts(mounts):
+        if _proof.normalize_mount_point(entry["mount_point"]) in here:
+            continue
+        host, _export = _mount_audit.split_source(entry["source"])
+        opts = _proof.options_dict(entry["super_options"])
+        if opts.get("port") == str(port) and _mount_audit.classify_source(host)["kind"] == "loopback":
+            out.append(entry["mount_point"])
+    return out
+
+
+def unmount_refusal(state, spec, proof, mounts):
+    """Why state=unmounted/absent must not unmount the NFS mount at the path (None when it may).
+
+    Only a mount of this file system is unmounted, never one that others ride on or that has mounts
+    inside it.
+    """
+    fs_id = mounted_fs_id(proof)
+    nothing = "nothing was changed"
+    if fs_id is None:
+        return (
+            "%s holds an NFS mount (%s, port %s) that names no file system (no EFS name in its source, no efs-utils "
+            "state file for its port); it is not unmounted by state=%s for %s: %s"
+            % (spec.path, proof.get("source"), proof.get("port"), state, spec.fs_id, nothing)
+        )
+    if fs_id != spec.fs_id:
+        return "%s holds a mount of %s, not %s; it is never unmounted by state=%s for %s: %s" % (
+            spec.path,
+            fs_id,
+            spec.fs_id,
+            state,
+            spec.fs_id,
+            nothing,
+        )
+    below = mounts_below(proof, mounts)
+    if below:
+        return "%s carries other mounts inside it (%s); unmount those first: %s" % (
+            spec.path,
+            ", ".join(below),
+            nothing,
+        )
+    riding = riders(proof, mounts)
+    if riding:
+        return (
+            "%s carries the NFS traffic of %s: they share its NFSv4.1 client and ride on its relay (port %s, "
+            "state file %s), which amazon-efs-mount-watchdog stops after its grace period once %s is unmounted, "
+            "and they would hang. Unmount or remove %s first: %s"
+            % (
+                spec.path,
+                ", ".join(riding),
+                proof["port"],
+                proof["state_file"],
+                spec.path,
+                " and ".join(riding),
+                nothing,
+            )
+        )
+    return None
+
+
+def plan(state, spec, options_text, fstab_text, proof, remediate, option_error=None, mounts=()):
+    """What to do (pure): Plan(new_fstab, unmount, mount, fail, reasons, actions).
+
+    `mounts` (the parsed mount table the proof was made from) tells what else depends on the mount.
+    """
     fstab_text = fstab_text or ""
     reasons = assess(state, spec, options_text, fstab_text, proof, option_error)
     new_fstab = wanted_fstab(state, spec, options_text, fstab_text)
@@ -186,10 +285,8 @@ def plan(state, spec, options_text, fstab_text, proof, remediate, option_error=N
             unmount = bool(mounted and live)
             mount = not mounted or unmount
     elif state in ("unmounted", "absent") and mounted:
-        if is_nfs:
-            unmount = True
-        else:
-            fail = _not_efs(spec, proof)
+        fail = unmount_refusal(state, spec, proof, mounts) if is_nfs else _not_efs(spec, proof)
+        unmount = not fail
     if fail:
         return Plan(fstab_text, False, False, fail, reasons, [])
     actions = []

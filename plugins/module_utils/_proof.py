@@ -331,6 +331,13 @@ def find_leftovers(state_dir, fs_id, path):
     return found
 
 
+def _remove(remove, path):
+    try:
+        remove(path)
+    except FileNotFoundError:
+        pass
+
+
 def clean_leftover(leftover, state_dir=STATE_DIR, proc_root=PROC_ROOT, kill=os.kill):
     """Stop the leftover's relay (only when it is root's relay for exactly that config) and remove
     its files. Returns what was done, one phrase per step."""
@@ -354,12 +361,13 @@ def clean_leftover(leftover, state_dir=STATE_DIR, proc_root=PROC_ROOT, kill=os.k
             pass
     extra = posixpath.join(state_dir, base + "+")
     if os.path.isdir(extra) and not os.path.islink(extra):
+        # The relay just stopped removes its own pid file meanwhile: a file already gone is fine.
         for root, dirs, files in os.walk(extra, topdown=False):
             for n in files:
-                os.unlink(posixpath.join(root, n))
+                _remove(os.unlink, posixpath.join(root, n))
             for n in dirs:
-                os.rmdir(posixpath.join(root, n))
-        os.rmdir(extra)
+                _remove(os.rmdir, posixpath.join(root, n))
+        _remove(os.rmdir, extra)
         done.append("removed %s+" % base)
     return done
 

@@ -26,6 +26,8 @@ description:
   - Changes nothing.
 author:
   - aws_efs.transit contributors (@aws-efs)
+extends_documentation_fragment:
+  - aws_efs.transit.client_info
 options:
   mounts:
     description:
@@ -46,10 +48,13 @@ options:
       - The host's region, for picking the C([mount.<region>]) section of C(efs-utils.conf); when unset, the
         C(region) key of C([mount]).
     type: str
-  config_path:
-    description: Path of efs-utils' configuration file.
-    type: path
-    default: /etc/amazon/efs/efs-utils.conf
+  info:
+    description:
+      - Also return RV(info), what M(aws_efs.transit.efs_client_info) returns for the options it shares with this
+        module (O(layout), O(package_name), O(version), O(gather_os), ...), so that an audit costs one execution per
+        host (both read the same O(config_path)).
+    type: bool
+    default: false
   fstab:
     description: Path of the fstab file.
     type: path
@@ -89,6 +94,9 @@ mounts:
       description: C(efs_tls), C(efs_plain), C(not_efs), or C(absent) (a declared mount point with nothing mounted).
       type: str
       sample: efs_tls
+    tls:
+      description: Whether TLS is proven on this mount (kind C(efs_tls)).
+      type: bool
     declared:
       description: Whether O(mounts) names this mount point.
       type: bool
@@ -172,6 +180,13 @@ problems:
   returned: always
   type: list
   elements: str
+info:
+  description:
+    - M(aws_efs.transit.efs_client_info)'s result for the same host (C(efs_utils), C(stunnel), C(efs_proxy),
+      C(relay), C(relay_reason), C(check_hostname), C(ocsp), C(problems), C(watchdog), and C(os) with O(gather_os));
+      the role's audit host record reads it (C(aws_efs.transit.efs_audit_host_record)).
+  returned: when O(info) is true
+  type: dict
 compliant:
   description: Whether the mounts and C(efs-utils.conf) leave the host compliant.
   returned: always
@@ -182,11 +197,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _client_facts, _helper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_audit, _proof, _tls_settings
 from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf
 from ansible_collections.aws_efs.transit.plugins.module_utils._files import read_text
 
 FACTS = {"proc_root": _proof.PROC_ROOT, "state_dir": _proof.STATE_DIR, "log_dir": _proof.LOG_DIR}
+OS_RELEASE = _helper.OS_RELEASE
 
 
 def _read_config(path):
@@ -202,11 +219,12 @@ def _read_config(path):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            _client_facts.INFO_ARGUMENT_SPEC,
             mounts=dict(type="list", elements="dict", default=[]),
             undeclared=dict(type="str", default="fail", choices=list(_mount_audit.UNDECLARED_POLICIES)),
             region=dict(type="str"),
-            config_path=dict(type="path", default="/etc/amazon/efs/efs-utils.conf"),
             fstab=dict(type="path", default="/etc/fstab"),
+            info=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -230,6 +248,7 @@ def main():
     for rec in records:
         if rec["severity"] == "warn":
             module.warn("%s: %s" % (rec["path"], "; ".join(rec["reasons"])))
+    extra = {"info": _client_facts.read_info(module, p, OS_RELEASE)} if p["info"] else {}
     module.exit_json(
         changed=False,
         mounts=records,
@@ -237,6 +256,7 @@ def main():
         efs_utils_conf=settings,
         problems=problems,
         compliant=summary["compliant"] and not problems,
+        **extra,
     )
 
 

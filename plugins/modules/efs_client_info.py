@@ -18,81 +18,57 @@ description:
     state of the C(amazon-efs-mount-watchdog) service.
   - Each fact is read once; one package query, one C(stunnel -help), one C(systemctl show).
   - Safe on a host where nothing is installed yet; missing pieces are reported as absent.
+  - On request, in the same execution, what a caller needs to decide whether anything must change; the host's OS
+    facts (O(gather_os)), the CA bundle's checksum and attributes (O(ca_file)), whether
+    M(aws_efs.transit.efs_utils_config) would change the configuration (O(config_settings)), and every wanted mount
+    judged ahead as M(aws_efs.transit.efs_tls_mount) would judge it in check mode (O(mounts)). The efs_client role
+    reads a compliant host with this one execution and nothing else.
 author:
   - aws_efs.transit contributors (@aws-efs)
+extends_documentation_fragment:
+  - aws_efs.transit.client_info
 options:
-  layout:
+  ca_file:
     description:
-      - Distribution layout of the efs-utils package (where it puts C(mount.efs) and C(efs-proxy), which stunnel
-        it runs, how the package is named); one table in the collection holds them.
-      - V(auto) reads C(/etc/os-release). The role passes what it resolved from the facts.
-    type: str
-    choices: [auto, deb, rpm, amazon2, amazon2023, suse]
-    default: auto
-  package_name:
+      - The CA bundle the role installs for the mount targets; the result's RV(ca_file) gives its checksum,
+        owner, group and mode on the host, so that the caller can tell without a copy whether it is in place.
+    type: dict
+    suboptions:
+      path:
+        description: Path of the file on the host.
+        type: path
+        required: true
+  config_settings:
     description:
-      - Name of the efs-utils package; by default the layout's (openSUSE and SLES call it C(aws-efs-utils)).
-    type: str
-  package_format:
+      - What the caller would have M(aws_efs.transit.efs_utils_config) set, with its options C(settings),
+        C(regional_settings) and C(region); the result's RV(config_plan) says whether that would change the file
+        at O(config_path) (the same rule M(aws_efs.transit.efs_utils_config) writes with).
+    type: dict
+    suboptions:
+      settings:
+        description: As M(aws_efs.transit.efs_utils_config)'s O(aws_efs.transit.efs_utils_config#module:settings).
+        type: dict
+        required: true
+      regional_settings:
+        description: As M(aws_efs.transit.efs_utils_config)'s option of that name.
+        type: dict
+        default: {}
+      region:
+        description: As M(aws_efs.transit.efs_utils_config)'s option of that name.
+        type: str
+  mounts:
     description:
-      - How to query the package database. V(auto) uses C(dpkg-query) when present, else C(rpm).
-    type: str
-    choices: [auto, deb, rpm]
-    default: auto
-  config_path:
-    description: Path of efs-utils' configuration file.
-    type: path
-    default: /etc/amazon/efs/efs-utils.conf
-  mount_helper_paths:
-    description:
-      - Where the mount helper may be; the first existing path is reported.
-      - By default the layout's own place, then where the helper searches (C(/sbin), C(/usr/sbin), ...).
+      - Mounts to judge ahead, each a dict of M(aws_efs.transit.efs_tls_mount)'s options (the role's
+        C(efs_client_mounts) items); the result's RV(mounts) holds, in order, the result
+        M(aws_efs.transit.efs_tls_mount) would return in check mode for each, from the same reading and the same
+        C(assess()), so that a caller whose mounts are all as asked need not run it.
+      - O(relay) is each mount's relay unless it names one; the installed helper version read here is passed on.
     type: list
-    elements: path
-  watchdog_paths:
-    description: Where the watchdog program may be (default C(/usr/bin/amazon-efs-mount-watchdog)).
-    type: list
-    elements: path
-  efs_proxy_paths:
-    description:
-      - Where C(efs-proxy) (efs-utils 2.0 and later) may be.
-      - By default the layout's own place, then where the helper searches.
-    type: list
-    elements: path
-  stunnel_names:
-    description:
-      - stunnel binaries to look for, in order of preference. By default the layout's (C(stunnel5) on
-        Amazon Linux 2, as efs-utils does, C(stunnel) elsewhere). Absolute paths are accepted too.
-    type: list
-    elements: str
-  watchdog_unit:
-    description: systemd unit of the watchdog.
-    type: str
-    default: amazon-efs-mount-watchdog
-  relay:
-    description:
-      - The relay the user asked for; the module reports what mounts will actually use.
-      - V(auto) lets efs-utils choose (efs-proxy from 2.0 when present) but picks stunnel when
-        efs-proxy is missing, since the helper has no fallback of its own.
-    type: str
-    choices: [auto, stunnel, efs-proxy]
-    default: auto
-  version:
-    description:
-      - The upstream version the host should have (for example C(3.2.0)); the result's
-        RV(efs_utils.version_ok) says whether the installed one is it. Package revisions,
-        epochs and pre-release tails (C(3.2.0-1), C(1:3.2.0), C(3.2.0~rc1)) count as that version.
-    type: str
-  check_hostname:
-    description:
-      - Whether stunnel hostname checking will be on; when unset, read from
-        C(stunnel_check_cert_hostname) in the configuration (efs-utils' default is true).
+    elements: dict
+  remediate:
+    description: Each mount's O(aws_efs.transit.efs_tls_mount#module:remediate) unless it names one.
     type: bool
-  ocsp:
-    description:
-      - Whether certificate validity (OCSP) checking will be on; when unset, read from
-        C(stunnel_check_cert_validity) in the configuration (default false).
-    type: bool
+    default: false
 notes:
   - Supports check mode; it never changes anything.
 seealso:
@@ -217,6 +193,69 @@ problems:
   returned: always
   type: list
   elements: str
+os:
+  description:
+    - The host's facts as C(ansible.builtin.setup) returns them for C(gather_subset) C(distribution), C(platform)
+      and C(pkg_mgr), without the C(ansible_) prefix (C(distribution), C(distribution_version),
+      C(distribution_major_version), C(os_family), C(architecture), C(pkg_mgr), ...).
+  returned: when O(gather_os) is true
+  type: dict
+  sample: {"distribution": "Debian", "distribution_major_version": "12", "os_family": "Debian", "architecture": "x86_64"}
+ca_file:
+  description: The CA bundle on the host.
+  returned: when O(ca_file) is set
+  type: dict
+  contains:
+    path:
+      description: Its path.
+      type: str
+    exists:
+      description: Whether it exists.
+      type: bool
+    checksum:
+      description: SHA-1 of its content (what C(ansible.builtin.copy) compares), null when it is not a regular file.
+      type: str
+    owner:
+      description: Owner name.
+      type: str
+    group:
+      description: Group name.
+      type: str
+    mode:
+      description: Permission bits, for example C(0644).
+      type: str
+config_plan:
+  description: What M(aws_efs.transit.efs_utils_config) would do with O(config_settings).
+  returned: when O(config_settings) is set
+  type: dict
+  contains:
+    path:
+      description: The file.
+      type: str
+    exists:
+      description: Whether it exists (efs_utils_config does not create it).
+      type: bool
+    changed:
+      description: Whether the file would change.
+      type: bool
+    changes:
+      description: The keys that would change, as M(aws_efs.transit.efs_utils_config) returns them.
+      type: list
+      elements: dict
+    regional_section:
+      description: The C([mount.<region>]) section the regional settings would also go to, or null.
+      type: str
+    error:
+      description: Why the file cannot be read or the settings not applied, or null.
+      type: str
+mounts:
+  description:
+    - One result per O(mounts) entry, in order, as M(aws_efs.transit.efs_tls_mount) returns it in check mode
+      (C(changed), C(actions), C(proof) with C(compliant) and C(reasons), ...); C(failed) and C(msg) when it
+      would fail.
+  returned: when O(mounts) is set
+  type: list
+  elements: dict
 watchdog:
   description: State of the watchdog's systemd unit.
   returned: always
@@ -239,136 +278,47 @@ watchdog:
       type: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
+from ansible_collections.aws_efs.transit.plugins.module_utils import _client_facts
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge
 
+# Module-level so unit tests can point them at fixtures (PATHS: where mounts are judged, as efs_tls_mount reads).
 OS_RELEASE = _helper.OS_RELEASE
+PATHS = _mount_judge.DEFAULT_PATHS
 
 ARGUMENT_SPEC = dict(
-    layout=dict(type="str", default="auto", choices=["auto"] + sorted(_helper.LAYOUTS)),
-    package_name=dict(type="str"),
-    package_format=dict(type="str", default="auto", choices=["auto", "deb", "rpm"]),
-    config_path=dict(type="path", default=_helper.CONFIG_FILE),
-    mount_helper_paths=dict(type="list", elements="path"),
-    watchdog_paths=dict(type="list", elements="path"),
-    efs_proxy_paths=dict(type="list", elements="path"),
-    stunnel_names=dict(type="list", elements="str"),
-    watchdog_unit=dict(type="str", default=_helper.WATCHDOG_UNIT),
-    relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
-    version=dict(type="str"),
-    check_hostname=dict(type="bool"),
-    ocsp=dict(type="bool"),
+    _client_facts.INFO_ARGUMENT_SPEC,
+    ca_file=dict(type="dict", options=dict(path=dict(type="path", required=True))),
+    config_settings=dict(
+        type="dict",
+        options=dict(
+            settings=dict(type="dict", required=True),
+            regional_settings=dict(type="dict", default={}),
+            region=dict(type="str"),
+        ),
+    ),
+    mounts=dict(type="list", elements="dict"),
+    remediate=dict(type="bool", default=False),
 )
-
-
-def package_version(module, name, package_format):
-    """(format, installed version or None) from one dpkg-query or rpm call."""
-    if package_format in ("auto", "deb"):
-        dpkg = module.get_bin_path("dpkg-query")
-        if dpkg:
-            _rc, out, _err = module.run_command([dpkg, "-W", "-f=${Status}\t${Version}", name])
-            return "deb", _helper.parse_package_query(out, "deb")
-        if package_format == "deb":
-            return "deb", None
-    rpm = module.get_bin_path("rpm")
-    if rpm:
-        _rc, out, _err = module.run_command([rpm, "-q", "--qf", "%{VERSION}-%{RELEASE}\n", name])
-        return "rpm", _helper.parse_package_query(out, "rpm")
-    return None, None
-
-
-def read_config(module, path):
-    """(exists, {section: {key: value}}, error or None) as the helper reads the file."""
-    if not os.path.isfile(path):
-        return False, {}, None
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return True, conf.read(handle.read()), None
-    except OSError as exc:
-        module.fail_json(msg="cannot read %s: %s" % (path, exc))
-    except conf.IniValueError as exc:
-        return True, {}, str(exc)
-
-
-def stunnel_facts(module, names):
-    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": False, "ocsp_aia": False}
-    if stunnel["path"]:
-        # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
-        _rc, out, err = module.run_command([stunnel["path"], "-help"])
-        stunnel.update(_helper.parse_stunnel_help((out or "") + "\n" + (err or "")))
-    return stunnel
-
-
-def watchdog_facts(module, unit):
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return {"exists": False, "enabled": False, "active": False, "unit_file_state": None, "active_state": None}
-    _rc, out, _err = module.run_command(
-        [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", unit]
-    )
-    return _helper.parse_systemctl_show(out)
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     p = module.params
-    layout = _helper.LAYOUTS.get(p["layout"]) or _helper.read_layout(OS_RELEASE)
-    package = p["package_name"] or (layout.package_name if layout else "amazon-efs-utils")
-
-    package_format, version = package_version(module, package, p["package_format"])
-    mount_helper = _helper.first_existing(p["mount_helper_paths"] or _helper.candidates("mount.efs", layout))
-    if version is None and mount_helper:
-        # Installed by hand (make install, a copied tree): ask the helper itself.
-        rc, out, err = module.run_command([mount_helper, "--version"])
-        version = _helper.parse_helper_version_output(out or err) if rc == 0 else None
-
-    config_exists, config, config_error = read_config(module, p["config_path"])
-    check_hostname = p["check_hostname"]
-    if check_hostname is None:
-        check_hostname = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_hostname"), True)
-    ocsp = p["ocsp"]
-    if ocsp is None:
-        ocsp = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
-
-    stunnel = stunnel_facts(module, p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]))
-    efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))
-    choice = _helper.choose_relay(p["relay"], _helper.parse_version(version), efs_proxy, ocsp)
-    problems = [choice.problem] if choice.problem else []
-    if config_error:
-        problems.append("%s: %s" % (p["config_path"], config_error))
-    if version is not None:
-        problems.extend(_helper.stunnel_problems(choice.relay, stunnel, check_hostname, ocsp))
-
-    module.exit_json(
-        changed=False,
-        efs_utils=dict(
-            installed=version is not None or mount_helper is not None,
-            package=package,
-            package_format=package_format,
-            version=version,
-            version_major=(_helper.parse_version(version) or (None,))[0],
-            version_ok=_helper.version_matches(version, p["version"]),
-            mount_helper=mount_helper,
-            watchdog=_helper.first_existing(p["watchdog_paths"] or [_helper.WATCHDOG]),
-            config_path=p["config_path"],
-            config_exists=config_exists,
-            config=config,
-            config_error=config_error,
-            layout=layout.name if layout else None,
-        ),
-        stunnel=stunnel,
-        efs_proxy=efs_proxy,
-        relay=choice.relay,
-        relay_reason=choice.reason,
-        check_hostname=check_hostname,
-        ocsp=ocsp,
-        problems=problems,
-        watchdog=watchdog_facts(module, p["watchdog_unit"]),
-    )
+    result = _client_facts.read_info(module, p, OS_RELEASE)
+    if p["ca_file"]:
+        result["ca_file"] = _client_facts.file_facts(module, p["ca_file"]["path"])
+    if p["config_settings"]:
+        c = p["config_settings"]
+        result["config_plan"] = _client_facts.config_plan(
+            p["config_path"], c["settings"], c["regional_settings"], c["region"]
+        )
+    if p["mounts"] is not None:
+        version = result["efs_utils"]["version"]
+        result["mounts"] = _client_facts.judge_mounts(module, p["mounts"], p["relay"], p["remediate"], version, PATHS)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,18 @@ description:
     C(<name>.svg) (per file system, hosts over TLS against hosts without, and the policy verdict) into O(dest).
   - When O(dest) already holds a report of the same C(ansible-playbook) run (serial batches, strategy free), hosts
     and policies from it that this call does not have are kept, so the last batch writes the whole fleet.
+  - With O(merge_runs), the report in O(dest) is merged whatever run wrote it, and O(merge_from) adds other reports
+    (the local reports of C(ansible-pull) hosts, AWX job slices); per host the newest record wins (its C(checked_at)),
+    per file system the newest policy result, and the verdict is decided again over the merged fleet.
+  - Writers of one O(dest) take turns (a lock file C(.<name>.lock) in O(dest)), so hosts or jobs sharing a directory
+    (an NFS or EFS directory too) merge into each other's report instead of overwriting it.
   - Returns the summary as C(set_stats) data (not per host), which AWX shows as the job's artifacts.
   - Writing the files is not a change, and happens in check mode too (the report of a check run is the prediction).
 author:
   - aws_efs.transit contributors (@aws-efs)
 options:
   hosts:
-    description: Every host that should have a record; one without a record failed or was unreachable.
+    description: Every host that should have a record; one without a record failed or was unreachable. V([]) expects none.
     type: list
     elements: str
     default: "the play's ansible_play_hosts_all"
@@ -75,6 +80,30 @@ options:
     description: Keep hosts and policies of an earlier report of the same run found in O(dest).
     type: bool
     default: true
+  merge_runs:
+    description:
+      - Merge the report found in O(dest) whatever run wrote it (another C(ansible-playbook) process, another host's
+        C(ansible-pull), an earlier day), and the reports of O(merge_from).
+      - Per host the entry with the newest C(checked_at) wins (an entry without one, when its report was generated);
+        on a tie this call's record wins. A host this call expected but has no record for (failed, unreachable)
+        replaces an older entry of another run with C(no compliance record), never a record of its own run.
+      - Per file system, this call's O(policies) win, else the policy of the newest report.
+      - Every host entry carries the C(run_id) of the run that observed it.
+    type: bool
+    default: false
+  merge_from:
+    description:
+      - Reports to merge in, newest entry per host winning as for O(merge_runs) (which they imply for themselves);
+        files, glob patterns, or directories (every C(*.json) below them, such as an M(ansible.builtin.fetch) tree).
+      - Files that are not reports, or not complete yet, are left out with a warning.
+    type: list
+    elements: path
+    default: []
+  merge_max_age:
+    description:
+      - With O(merge_runs) or O(merge_from), leave out host entries and policy results of earlier reports observed
+        more than this many seconds ago (hosts that stopped reporting, such as terminated instances). Unset keeps all.
+    type: int
 notes:
   - Supports check mode.
 seealso:
@@ -89,6 +118,16 @@ EXAMPLES = r"""
     dest: /var/lib/efs-reports
   run_once: true
   register: efs_report
+
+- name: One fleet report from the local reports the ansible-pull hosts copied to a shared directory
+  aws_efs.transit.efs_report:
+    hosts: []
+    records: []
+    merge_from: [/srv/efs-reports/hosts]
+    merge_runs: true
+    merge_max_age: 86400
+    dest: /srv/efs-reports/fleet
+  run_once: true
 
 - name: Fail unless the fleet is compliant
   ansible.builtin.fail:

@@ -23,6 +23,10 @@ description:
     a lock file beside fstab (C(.fstab.efs.lock)), after re-reading fstab under that lock; every byte outside the
     managed line stays as it was. Options are compared as sets, so an equivalent hand-written line is left alone.
   - A failed mount returns the helper's message and the tail of the helper's log, and puts fstab back as it was.
+    A helper stopped by O(mount_timeout) leaves its relay, its C(~) state file, tunnel config and C(+) directory
+    behind (the port stays reserved); the module stops and removes those of its own attempt (never another
+    mount's relay). When the relay logged why it refused the mount target (with C(stunnel_debug_enabled)), the
+    message says so (certificate not trusted, host name does not match) and quotes the log line.
   - The module runs on the client host and needs no AWS SDK.
 author:
   - aws_efs.transit contributors (@aws-efs)
@@ -48,8 +52,13 @@ options:
       - V(absent) unmounts the path and removes the fstab line(s) for this mount point that name this file system.
       - V(audited) changes nothing and returns the proof and a compliance flag; it never fails the task for
         non-compliance (the caller decides).
+      - V(unmounted) and V(absent) unmount only a mount of O(file_system_id) (named by the helper's state file or
+        by the mount source). They fail, changing nothing, when the path holds another file system or a mount that
+        names none, when other mounts sit inside it, and when other mount points ride on its NFSv4.1 client and
+        relay (their mount options show its port); once the path is unmounted the watchdog stops that relay after
+        its grace period and they hang. Remove the riders first.
       - After an unmount the relay lingers until C(amazon-efs-mount-watchdog) stops it (about 30 seconds); the module
-        never kills a relay.
+        reports it as RV(lingering_relay) with a warning and never kills the relay of a mount.
     type: str
     choices: [mounted, present, unmounted, absent, audited]
     default: mounted
@@ -326,11 +335,12 @@ proof:
       type: list
       elements: str
 fstab_changed:
-  description: Whether fstab was (or would be) changed.
+  description: Whether fstab was (or would be) changed; after a failure whose rollback restored it, false.
   returned: always
   type: bool
 mount_changed:
-  description: Whether something was (or would be) mounted or unmounted.
+  description: Whether something was (or would be) mounted or unmounted; after a failure, whether an unmount stays
+    done.
   returned: always
   type: bool
 actions:
@@ -355,11 +365,37 @@ expected_relay:
   sample: stunnel
 lingering_relay:
   description:
-    - The relay that served the path before it was unmounted. It keeps running until
+    - The relay of the path's own state file when it still runs after the unmount. It keeps running until
       C(amazon-efs-mount-watchdog) stops it, about 30 seconds later; the module never kills it.
-  returned: after an unmount
+    - On a shared NFS client this is the path's own relay, never the carrier's (which serves another mount).
+  returned: after an unmount, while that relay runs
   type: dict
   sample: {"pid": 435, "state_file": "fs-12345678.mnt.efs.20529", "relay": "stunnel"}
+relay_failure:
+  description:
+    - Why the relay of a failed mount refused the mount target, from the relay's own log (C(output) of its tunnel
+      config, by default C(/var/log/amazon/efs/<fs-id>.<path>.<port>.stunnel.log) or C(.efs-proxy.log), written
+      with C(stunnel_debug_enabled)).
+  returned: on mount failure, when the relay logged a certificate or host name refusal
+  type: dict
+  contains:
+    reason:
+      description: The refusal in words.
+      type: str
+      sample: "certificate not trusted (CA bundle /etc/amazon/efs/efs-utils.crt): self-signed certificate"
+    line:
+      description: The log line it comes from.
+      type: str
+    file:
+      description: The relay's log file.
+      type: str
+cleaned_leftovers:
+  description: What the module stopped and removed that its own mount attempt left (a helper stopped by
+    O(mount_timeout)).
+  returned: on mount failure, when the attempt left something
+  type: list
+  elements: str
+  sample: ["stopped stunnel pid 4242", "removed ~fs-12345678.mnt.efs.20777"]
 mount_log_tail:
   description: The last lines of the helper's log after a failed mount.
   returned: on mount failure
@@ -369,10 +405,10 @@ mount_log_tail:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_apply as apply
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge as judge
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_options as mo
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_plan as mp
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
@@ -386,196 +422,102 @@ DPKG_STATUS = _helper.DPKG_STATUS
 CONFIG_FILE = _helper.CONFIG_FILE
 OS_RELEASE = _helper.OS_RELEASE
 
-ARGUMENT_SPEC = dict(
-    file_system_id=dict(type="str", required=True),
-    path=dict(type="str", required=True, aliases=["mount_point"]),
-    subpath=dict(type="str", default="/"),
-    state=dict(type="str", default="mounted", choices=["mounted", "present", "unmounted", "absent", "audited"]),
-    iam=dict(type="bool", default=False),
-    access_point=dict(type="str"),
-    efs_utils_aws_profile=dict(
-        type="str",
-        aliases=["aws_profile"],
-        deprecated_aliases=[dict(name="aws_profile", version="2.0.0", collection_name="aws_efs.transit")],
-    ),
-    region=dict(type="str"),
-    mount_target_ip=dict(type="str"),
-    az=dict(type="str"),
-    relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
-    options=dict(type="list", elements="str", default=[]),
-    boot=dict(type="bool", default=True),
-    nofail=dict(type="bool", default=False),
-    fstab=dict(type="str", default="/etc/fstab"),
-    backup=dict(type="bool", default=False),
-    remediate=dict(type="bool", default=False),
-    mount_timeout=dict(type="int", default=300),
-    lazy_unmount=dict(type="bool", default=False),
-    helper_version=dict(type="str"),
-)
+ARGUMENT_SPEC = judge.ARGUMENT_SPEC
 
 
-class Helper(object):
-    """The installed helper: mount.efs, efs-proxy, its version (asked for lazily), OCSP in its config."""
-
-    def __init__(self, module):
-        self.module = module
-        layout = _helper.read_layout(OS_RELEASE)
-        self.mount_efs = module.get_bin_path("mount.efs", opt_dirs=_helper.candidate_dirs("mount.efs", layout))
-        self.efs_proxy = module.get_bin_path("efs-proxy", opt_dirs=_helper.candidate_dirs("efs-proxy", layout))
-        self.version_text = (
-            module.params["helper_version"]
-            or _helper.version_from_files(self.mount_efs)
-            or (_helper.version_from_dpkg(DPKG_STATUS) if self.mount_efs else None)
-        )
-        try:
-            config = conf.read(_files.read_text(CONFIG_FILE) or "")
-        except conf.IniValueError:
-            config = {}
-        self.ocsp_config = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
-
-    def ask_version(self):
-        rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
-        self.version_text = _helper.parse_helper_version_output(out) if rc == 0 else None
-
-
-def desired_options(spec, helper):
-    """(fstab options, relay choice); asks the helper for its version only when the answer depends on it."""
-    try:
-        return mp.options_for(spec, _helper.parse_version(helper.version_text), helper.efs_proxy, helper.ocsp_config)
-    except mo.OptionError:
-        if helper.version_text is not None:
-            raise
-        if helper.mount_efs is None:
-            raise mo.OptionError(
-                "amazon-efs-utils is not installed (no mount.efs found), so the options it needs are unknown; "
-                "install it first or set helper_version"
-            ) from None
-    helper.ask_version()
-    return mp.options_for(spec, _helper.parse_version(helper.version_text), helper.efs_proxy, helper.ocsp_config)
+def paths():
+    return judge.Paths(PROC_ROOT, STATE_DIR, LOG_DIR, FS_ROOT, DPKG_STATUS, CONFIG_FILE, OS_RELEASE)
 
 
 def prove(spec):
-    mounts = _proof.read_mountinfo(PROC_ROOT)
-    states = _proof.read_state_files(STATE_DIR)
-    return _proof.prove(
-        spec.fs_id,
-        spec.path,
-        mounts,
-        states,
-        proc_root=PROC_ROOT,
-        state_dir=STATE_DIR,
-        log_dir=LOG_DIR,
-        region=spec.region,
-        fs_root=FS_ROOT,
+    return judge.prove(spec, paths())
+
+
+def _still_ours(module, spec):
+    """After one umount (states unmounted/absent): may what the path shows now be unmounted too?"""
+    proof = prove(spec)
+    if mp.mounted_fs_id(proof) == spec.fs_id:
+        return True
+    module.warn(
+        "%s still holds a mount of %s after %s was unmounted; it is left alone"
+        % (spec.path, mp.mounted_fs_id(proof) or "an unknown file system", spec.fs_id)
     )
+    return False
+
+
+def _report_lingering(module, spec, result):
+    lingering = apply.lingering_relay(result["proof"], STATE_DIR, PROC_ROOT)
+    if lingering:
+        result["lingering_relay"] = lingering
+        module.warn(
+            "%s pid %s (state file %s) still runs after %s was unmounted; amazon-efs-mount-watchdog stops it after "
+            "its grace period (unmount_grace_period_sec, 30 s by default); the module never kills a relay"
+            % (lingering["relay"], lingering["pid"], lingering["state_file"], spec.path)
+        )
 
 
 def act(module, state, spec, the_plan, helper, options, fstab_path, fstab_text, result):
-    """Write fstab, unmount, mount; the fstab edit is undone when a later step fails."""
+    """Write fstab, unmount, mount; when a later step fails the fstab edit and the mount point directory
+    are taken back, and `changed` says only what stays changed."""
     p = module.params
     edit = apply.FstabEdit(module, fstab_path, spec)
-    if the_plan.new_fstab != (fstab_text or ""):
-        backup_file = edit.write(state, mo.render(options) if options else "", p["backup"])
-        if backup_file:
-            result["backup_file"] = backup_file
-        if "diff" in result:
-            result["diff"].update(before=edit.before or "", after=edit.written)
-    if the_plan.unmount:
-        apply.unmount(module, spec.path, p["lazy_unmount"], PROC_ROOT, undo=edit.undo if state == "mounted" else None)
-        if result["proof"].get("relay_pid"):
-            proof = result["proof"]
-            result["lingering_relay"] = {
-                "pid": proof["relay_pid"],
-                "state_file": proof.get("state_file"),
-                "relay": proof.get("relay"),
-            }
-            module.warn(
-                "relay pid %s for %s is left to amazon-efs-mount-watchdog, which stops it about 30 s after the "
-                "unmount (the module never kills a relay)" % (proof["relay_pid"], spec.path)
+    created, unmounted = [], []
+
+    def rollback():
+        notes = [edit.undo()]
+        for path in list(created):
+            notes.append(apply.remove_mount_point(path))
+            if notes[-1]:
+                created.remove(path)
+        return "; ".join(n for n in notes if n) or None
+
+    try:
+        if the_plan.new_fstab != (fstab_text or ""):
+            backup_file = edit.write(state, mo.render(options) if options else "", p["backup"])
+            if backup_file:
+                result["backup_file"] = backup_file
+            if "diff" in result:
+                result["diff"].update(before=edit.before or "", after=edit.written)
+        if the_plan.unmount:
+            remount = state == "mounted"
+            again = None if remount else (lambda: _still_ours(module, spec))
+            apply.unmount(
+                module, spec.path, p["lazy_unmount"], PROC_ROOT, undo=rollback if remount else None, again=again
             )
-    if the_plan.mount:
-        try:
-            if apply.ensure_mount_point(spec.path):
-                result["actions"].insert(len(result["actions"]) - 1, "create directory %s" % spec.path)
-        except OSError as e:
-            note = edit.undo()
-            raise apply.ApplyError(
-                "cannot use %s as a mount point: %s%s" % (spec.path, e, "; %s" % note if note else "")
+            unmounted.append(spec.path)
+            _report_lingering(module, spec, result)
+        if the_plan.mount:
+            try:
+                if apply.ensure_mount_point(spec.path):
+                    created.append(spec.path)
+                    result["actions"].insert(len(result["actions"]) - 1, "create directory %s" % spec.path)
+            except OSError as e:
+                raise apply.ApplyError(
+                    apply.with_note("cannot use %s as a mount point: %s" % (spec.path, e), rollback())
+                )
+            mount_options = mo.mount_command_options(options)
+            apply.mount(
+                module,
+                helper.mount_efs,
+                spec,
+                mount_options,
+                p["mount_timeout"],
+                PROC_ROOT,
+                LOG_DIR,
+                rollback,
+                STATE_DIR,
             )
-        apply.mount(
-            module,
-            helper.mount_efs,
-            spec,
-            mo.mount_command_options(options),
-            p["mount_timeout"],
-            PROC_ROOT,
-            LOG_DIR,
-            edit.undo,
-        )
+    except apply.ApplyError as e:
+        result.update(fstab_changed=edit.changed, mount_changed=bool(unmounted))
+        result["changed"] = edit.changed or bool(unmounted) or bool(created)
+        if not result["changed"]:
+            e.msg += "; nothing on the host was changed"
+        raise
 
 
-def read_helper(module, spec, state, result):
-    """(helper facts, fstab options, option error) for the states that write or judge the fstab line."""
-    if state not in mp.STATES_WITH_OPTIONS:
-        return None, None, None
-    helper = Helper(module)
-    options = option_error = None
-    try:
-        options, choice = desired_options(spec, helper)
-        result["expected_relay"] = choice.relay
-    except mo.OptionError as e:
-        if state != "audited":
-            module.fail_json(msg=str(e), **result)
-        option_error = str(e)  # an audit reports what it cannot judge instead of failing
-        result["expected_relay"] = None
-    if helper.version_text:
-        result["helper_version"] = helper.version_text
-    return helper, options, option_error
-
-
-def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    p = module.params
-    state = p["state"]
-    try:
-        spec = mp.spec_from_params(p)
-        fstab_path = mo.validate_path(p["fstab"], name="fstab")
-    except mo.OptionError as e:
-        module.fail_json(msg=str(e))
-    if p["mount_timeout"] < 0:
-        module.fail_json(msg="mount_timeout must be 0 (no limit) or more")
-
-    result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
-    helper, options, option_error = read_helper(module, spec, state, result)
-    fstab_text = _files.read_text(fstab_path)
-    try:
-        proof = _proof.empty_proof(spec.fs_id, spec.path) if state == "present" else prove(spec)
-    except OSError as e:
-        module.fail_json(msg="cannot read the mount table (%s): this module needs Linux /proc" % e, **result)
-
-    # Plan.
-    options = mp.with_boot_order(spec, options, fstab_text) if options else options
-    options_text = mo.render(options) if options else ""
-    the_plan = mp.plan(state, spec, options_text, fstab_text, proof, p["remediate"], option_error)
-    mp.finish_proof(proof, fstab_text, spec.path, the_plan.reasons)
-    if the_plan.fail:
-        module.fail_json(msg=the_plan.fail, proof=proof, **result)
-    fstab_change = the_plan.new_fstab != (fstab_text or "")
-    mount_change = the_plan.mount or the_plan.unmount
-    result.update(actions=list(the_plan.actions), fstab_changed=fstab_change, proof=proof)
-    result.update(mount_changed=mount_change, changed=fstab_change or mount_change)
-    if fstab_change and module._diff:
-        result["diff"] = dict(
-            before=fstab_text or "", after=the_plan.new_fstab, before_header=fstab_path, after_header=fstab_path
-        )
-    if the_plan.mount and helper.mount_efs is None:
-        if not module.check_mode:
-            module.fail_json(msg="amazon-efs-utils is not installed: no mount.efs found", **result)
-        module.warn("amazon-efs-utils is not installed: no mount.efs found; the mount would fail")
-    if module.check_mode or not result["changed"]:
-        module.exit_json(**result)  # the proof describes the host as it is; `actions` what a run would do
-
-    # Act, then prove again with the same assess().
+def act_and_report(module, state, spec, the_plan, helper, options, fstab, result):
+    """Act, then prove again with the same assess(), and exit."""
+    fstab_path, fstab_text = fstab
     failure = None
     try:
         act(module, state, spec, the_plan, helper, options, fstab_path, fstab_text, result)
@@ -583,8 +525,8 @@ def main():
         failure = e
         result.update((k, v) for k, v in e.extra.items() if k != "reason")
     final_text = _files.read_text(fstab_path)
-    proof = prove(spec) if state != "present" else proof
-    reasons = mp.assess(state, spec, options_text, final_text, proof)
+    proof = prove(spec) if state != "present" else result["proof"]
+    reasons = mp.assess(state, spec, mo.render(options) if options else "", final_text, proof)
     if failure is not None and "reason" in failure.extra:
         reasons = [failure.extra["reason"]]
     result["proof"] = mp.finish_proof(proof, final_text, spec.path, reasons)
@@ -595,6 +537,21 @@ def main():
             msg="%s is mounted but TLS could not be proven: %s" % (spec.path, "; ".join(proof["reasons"])), **result
         )
     module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        j = judge.judge(module, module.params, paths(), check_mode=module.check_mode, diff=module._diff)
+    except judge.JudgeError as e:
+        module.fail_json(msg=e.msg, **e.result)
+    for warning in j.warnings:
+        module.warn(warning)
+    if module.check_mode or not j.result["changed"]:
+        module.exit_json(**j.result)  # the proof describes the host as it is; `actions` what a run would do
+    act_and_report(
+        module, module.params["state"], j.spec, j.plan, j.helper, j.options, (j.fstab_path, j.fstab_text), j.result
+    )
 
 
 if __name__ == "__main__":

@@ -109,11 +109,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
-from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import (
-    IniValueError,
-    regional_settings,
-    set_keys,
-)
+from ansible_collections.aws_efs.transit.plugins.module_utils._efs_utils_conf import IniValueError, apply_settings
 
 
 def main():
@@ -130,8 +126,8 @@ def main():
     )
     path = module.params["path"]
 
-    def _settings_for(text):
-        return regional_settings(
+    def _apply(text):
+        return apply_settings(
             text, module.params["settings"], module.params["regional_settings"], module.params["region"]
         )
 
@@ -142,8 +138,7 @@ def main():
         module.fail_json(msg="directory %s does not exist" % os.path.dirname(path), path=path)
     try:
         before = _files.read_text(path) or ""
-        settings, section = _settings_for(before)
-        after, changes = set_keys(before, settings)
+        after, changes, section = _apply(before)
     except OSError as exc:
         module.fail_json(msg="cannot read %s: %s" % (path, exc), path=path)
     except IniValueError as exc:
@@ -157,7 +152,7 @@ def main():
 
     def edit(text):
         # Under the lock: apply the same settings to what is there now.
-        return set_keys(text, _settings_for(text)[0])[0]
+        return _apply(text)[0]
 
     backup = module.backup_local if module.params["backup"] else None
     try:

@@ -72,6 +72,9 @@ def audit_host_record(
             "mount_helper": _get(info, "efs_utils", "mount_helper"),
         },
         "efs_utils_conf": conf,
+        # Where converge records have them, from the host's file (never the role's variables).
+        "check_hostname": conf.get("check_hostname"),
+        "ocsp": conf.get("ocsp"),
         "relay": info.get("relay"),
         "stunnel": info.get("stunnel"),
         "efs_proxy": info.get("efs_proxy"),

@@ -12,6 +12,7 @@ module_utils/_compliance.py, as for the role's records: this file joins and coun
 from __future__ import annotations
 
 import copy
+import datetime
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance
 
@@ -76,7 +77,15 @@ def policy_entry(entry):
     reasons = [str(r) for r in (entry.get("reasons") or [])]
     if verdict is not None:
         reasons.extend(str(r) for r in verdict.get("reasons") or [] if str(r) not in reasons)
-    error = entry.get("error") or (entry.get("msg") if entry.get("failed") else None)
+    # efs_policy_report entries (playbooks/tasks/policies.yml) carry plan_error and apply_error too.
+    error = (
+        entry.get("error")
+        or entry.get("plan_error")
+        or entry.get("apply_error")
+        or (entry.get("msg") if entry.get("failed") else None)
+    )
+    if isinstance(error, dict):  # efs_policy_info's {code, message}
+        error = "cannot read the policy: %s: %s" % (error.get("code"), error.get("message"))
     if error:
         reasons.append(str(error))
     enforces = verdict.get("enforces_tls") if verdict is not None else None
@@ -318,6 +327,99 @@ def merge(previous, host_records, policies=None, expected_hosts=None, meta=None)
     ]
     old_policies = [p for p in old_policies if p["file_system_id"] not in new_fs]
     return build(kept + list(records.values()), old_policies + list(policies or []), expected_hosts, meta)
+
+
+# ---------------------------------------------------------------- across runs
+
+
+def timestamp(value):
+    """A report's time (checked_at, generated_at) as an aware datetime; None when there is none."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        stamp = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.timezone.utc)
+
+
+_OLDEST = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+
+
+def _seen_at(host, doc_time):
+    """When a host entry was observed: its checked_at, else when its run wrote the report."""
+    return timestamp(host.get("checked_at")) or doc_time or _OLDEST
+
+
+def merge_runs(previous_docs, host_records, policies=None, expected_hosts=None, meta=None, max_age=None):
+    """Build one report over many runs: earlier reports of any run (this destination's own, the
+    local reports of ansible-pull hosts, AWX job slices) and this call's records.
+
+    Per host the newest entry wins: a record's checked_at, else the generated_at of the report (or
+    of this call) it comes from; on a tie the later source wins (this call last). A host this call
+    expected but has no record for (failed, unreachable) replaces an older entry of another run, not
+    a record of its own run (an earlier serial batch). Per file system, this call's policy results
+    win, else the newest report's. max_age (seconds, against meta's generated_at) drops earlier
+    entries older than that: hosts that stopped reporting leave the fleet report.
+    Every host entry carries the run_id of the run that observed it.
+    """
+    meta = dict(meta or {})
+    now = timestamp(meta.get("generated_at"))
+    cutoff = now - datetime.timedelta(seconds=max_age) if now and max_age else None
+    run_id = meta.get("run_id")
+    best = {}  # host -> (seen_at, order, same-run placeholder, entry)
+
+    def offer(entry, seen, order, placeholder=False):
+        name = str(entry.get("host"))
+        have = best.get(name)
+        if have is not None:
+            if placeholder and have[3].get("run_id") == run_id and have[3].get("problems") != [NO_RECORD]:
+                return
+            if (have[0], have[1]) > (seen, order):
+                return
+        best[name] = (seen, order, placeholder, entry)
+
+    fs_policies = {}  # fs id -> (generated_at, order, policy block)
+    docs = [d for d in previous_docs or [] if isinstance(d, dict)]
+    for order, doc in enumerate(docs):
+        doc_time = timestamp(doc.get("generated_at"))
+        for host in doc.get("hosts") or []:
+            if not isinstance(host, dict) or not host.get("host"):
+                continue
+            seen = _seen_at(host, doc_time)
+            if cutoff and seen < cutoff:
+                continue
+            entry = copy.deepcopy(host)
+            entry.setdefault("run_id", doc.get("run_id"))
+            if entry.get("problems") == [NO_RECORD] and not entry.get("checked_at"):
+                entry["checked_at"] = doc.get("generated_at")
+            offer(entry, seen, order)
+        for fs in doc.get("file_systems") or []:
+            policy = fs.get("policy") if isinstance(fs, dict) else None
+            if not isinstance(policy, dict) or not policy.get("checked") or not policy.get("file_system_id"):
+                continue
+            stamp = doc_time or _OLDEST
+            if cutoff and stamp < cutoff:
+                continue
+            have = fs_policies.get(policy["file_system_id"])
+            if have is None or (have[0], have[1]) <= (stamp, order):
+                fs_policies[policy["file_system_id"]] = (stamp, order, policy)
+    order = len(docs)
+    current = set()
+    for rec in host_records or []:
+        if isinstance(rec, dict) and rec.get("host"):
+            entry = dict(rec, run_id=rec.get("run_id") or run_id)
+            current.add(str(rec["host"]))
+            offer(entry, _seen_at(entry, now), order)
+    for name in expected_hosts or []:
+        if str(name) not in current:
+            entry = dict(missing_host(str(name)), run_id=run_id, checked_at=meta.get("generated_at"))
+            offer(entry, now or _OLDEST, order, placeholder=True)
+    new_fs = {p.get("file_system_id") for p in policies or [] if isinstance(p, dict)}
+    old_policies = [_policy_back(p) for fs_id, (_s, _o, p) in sorted(fs_policies.items()) if fs_id not in new_fs]
+    hosts = [best[name][3] for name in sorted(best)]
+    return build(hosts, old_policies + list(policies or []), None, meta)
 
 
 def _policy_back(policy):

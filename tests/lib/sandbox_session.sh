@@ -7,19 +7,31 @@ VARS="$BUILD/sandbox/vars.yml"
 PLOGS="$BUILD/test-logs"
 mkdir -p "$PLOGS"
 
-# ensure_sandbox N [fresh]: reuse a running sandbox with N guests (unless fresh) and, when
-# SANDBOX_MODES is set, those relay/layout modes (sandbox.sh --modes), else start one.
+# ensure_sandbox N [fresh|RELAY/LAYOUT]: reuse a running sandbox with at least N guests, else
+# start one with N. fresh: always start anew (sandbox.sh --modes from SANDBOX_MODES).
+# RELAY/LAYOUT (e.g. efs-proxy/deb): reuse only when guest1 runs that mode, else start N guests
+# with that mode. Without it, when SANDBOX_MODES is set, guests 1..N must have those modes
+# (the list cycling, as sandbox.sh --modes). Guests beyond N are left alone.
 ensure_sandbox() {
-  local want=$1 have modes_ok=1 specs i expected=""
+  local want=$1 how=${2:-} have modes_ok=1 specs i expected="" have_modes
   have=$(bash "$SB" status 2>/dev/null | grep -c '^guest[0-9]*: qemu pid' || true)
-  if [ -n "${SANDBOX_MODES:-}" ]; then
+  have_modes=$(head -n "$want" "$BUILD/sandbox/modes" 2>/dev/null | tr '\n' ' ' || true)
+  if [ -n "$how" ] && [ "$how" != fresh ]; then
+    [ "${have_modes%% *}" = "$how" ] || modes_ok=0
+  elif [ -n "${SANDBOX_MODES:-}" ]; then
     read -ra specs <<< "$SANDBOX_MODES"
     for i in $(seq 0 $(( want - 1 ))); do expected+="${specs[$(( i % ${#specs[@]} ))]} "; done
-    [ "$(tr '\n' ' ' 2>/dev/null < "$BUILD/sandbox/modes")" = "$expected" ] || modes_ok=0
+    [ "$have_modes" = "$expected" ] || modes_ok=0
   fi
-  if [ "${2:-}" = fresh ] || [ "$have" != "$want" ] || [ ! -f "$INV" ] || [ "$modes_ok" = 0 ]; then
+  if [ "$how" = fresh ] || [ "$have" -lt "$want" ] || [ ! -f "$INV" ] || [ "$modes_ok" = 0 ]; then
     [ "$have" = 0 ] || bash "$SB" down
-    bash "$SB" up --guests "$want"
+    if [ -n "$how" ] && [ "$how" != fresh ]; then
+      bash "$SB" up --guests "$want" --modes "$how"
+    else
+      bash "$SB" up --guests "$want"
+    fi
+  else
+    log "reusing the sandbox: $have guest(s), modes $(tr '\n' ' ' < "$BUILD/sandbox/modes" 2>/dev/null)"
   fi
   # shellcheck disable=SC1091
   . "$BUILD/sandbox/env"

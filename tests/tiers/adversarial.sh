@@ -4,7 +4,10 @@
 # The adversarial tier: issue 5's attacks and faults against a real guest, each case staged in
 # the guest, attacked with the collection's modules/playbooks, and checked from outside over ssh
 # (findmnt, ss, /srv/efs, fstab sha256, /var/run/efs). See docs/ADVERSARIAL.md.
-# Reuses the sandbox the guest tier left running; alone, it starts one and converges site.yml.
+# Attacks guest1 of the sandbox the guest tier left running (efs-proxy/deb there) when guest1 has
+# the wanted relay mode; otherwise (alone, or another mode) it starts one guest in that mode and
+# converges site.yml. ADV_MODE=RELAY/LAYOUT picks the mode (default: the first of SANDBOX_MODES,
+# else efs-proxy/deb, the relay of efs-utils 2.x/3.x; ADV_MODE=stunnel/deb for stunnel).
 # ADV_CASES="7 4" runs only those cases (default: all, in the order below); ADV_RESTORE=0 skips
 # the final converge; ADV_MOUNT_TIMEOUT bounds the failing mounts of cases 1 and 2 (default 30 s).
 set -euo pipefail
@@ -14,6 +17,11 @@ cd "$REPO"
 
 ADV=tests/integration/adversarial
 H=guest1
+ADV_MODE=${ADV_MODE:-${SANDBOX_MODES:-efs-proxy/deb}}
+ADV_MODE=${ADV_MODE%% *}
+[[ $ADV_MODE == */* ]] || ADV_MODE=$ADV_MODE/deb
+[[ $ADV_MODE =~ ^(efs-proxy|stunnel)/(deb|rpm)$ ]] || die "ADV_MODE=$ADV_MODE: want efs-proxy|stunnel / deb|rpm"
+RELAY=${ADV_MODE%/*} LAYOUT=${ADV_MODE#*/}
 # Failing TLS mounts retry for minutes; efs_tls_mount stops the helper after this many seconds.
 MOUNT_TIMEOUT=${ADV_MOUNT_TIMEOUT:-30}
 FAILED=()
@@ -26,6 +34,38 @@ g() { sb_ssh "$H" "$@"; }
 # The relay port the kernel talks to for mount point $1 (empty when not mounted).
 mnt_port() { g "findmnt -rn -M $1 -o OPTIONS 2>/dev/null | tr ',' '\\n' | sed -n 's/^port=//p'" || true; }
 fstab_sum() { g sha256sum /etc/fstab | cut -d' ' -f1; }
+# The relay of the mode, as ss and pgrep name it (the process name: stunnel, efs-proxy).
+relay_name() { printf '%s' "$RELAY"; }
+# Where the layout installs the relay binary (the stand-in's .deb vs RPM layout; stunnel is the distribution's).
+relay_bin() {
+  case $RELAY/$LAYOUT in
+    stunnel/*) echo /usr/bin/stunnel ;; efs-proxy/rpm) echo /sbin/efs-proxy ;; *) echo /usr/bin/efs-proxy ;;
+  esac
+}
+# Does the relay's LISTEN socket on port $1 belong to a process of the mode's relay?
+relay_listens() { g "ss -Hltnp 'sport = :$1'" | grep -q "\"$(relay_name)\""; }
+# The relay holds an established connection to a mount target's 2049.
+relay_connected() { g "ss -Htnp state established '( dport = :2049 )'" | grep -q "\"$(relay_name)\""; }
+# relay_conf_checks PORT LABEL: the relay on PORT verifies the target. Both relays read the
+# helper's stunnel-style config: verify = 2 and checkHost = <fs>.efs.<region>.<suffix>. stunnel
+# fails closed on a CA file without certificates; efs-proxy (src/proxy/src/tls.rs) drops "# "
+# lines and turns verification off when nothing is left, and carries plain NFS without --tls:
+# for it also a certificate in its CAfile and --tls on the live process.
+relay_conf_checks() {
+  local port=$1 label=$2 conf="$PLOGS/adv-$2.$1.conf" pid ca
+  g "cat /var/run/efs/stunnel-config.*.$port" > "$conf"
+  grep -qx 'verify = 2' "$conf" || die "$label: the relay on $port has no 'verify = 2'"
+  grep -q "^checkHost = $FS\.efs\." "$conf" || die "$label: the relay on $port has no checkHost for $FS"
+  [ "$RELAY" = efs-proxy ] || return 0
+  ca=$(sed -n 's/^CAfile = //p' "$conf" | tail -1)
+  [ -n "$ca" ] || die "$label: no CAfile for efs-proxy on $port (it would accept any certificate)"
+  g "grep -qx -- '-----BEGIN CERTIFICATE-----' $ca" || die "$label: $ca holds no certificate: efs-proxy would not verify"
+  pid=$(g "cat /var/run/efs/fs-*.$port" | python -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  g "tr '\\0' ' ' < /proc/$pid/cmdline" | grep -q -- ' --tls' || die "$label: efs-proxy pid $pid on $port runs without --tls"
+}
+# site.yml / audit.yml on guest1 only (and the controller's plays): other guests of the sandbox
+# are not this tier's.
+gplay() { play "$@" --limit "$H,localhost"; }
 # Every NFS mount in the guest, one "TARGET SOURCE OPTIONS" line each.
 nfs_mounts() { g "findmnt -rn -t nfs,nfs4 -o TARGET,SOURCE,OPTIONS || true"; }
 # play with the sandbox's inventory/vars plus the case's file system and mount point.
@@ -65,12 +105,12 @@ baseline() {
   tar -C "$ADV/guest" -cf - . | g "tar -C /root/adv -xf -"
   # Compliant already (the guest tier ran) -> nothing to do; otherwise a clean slate and converge.
   port=$(mnt_port "$MNT")
-  if [ -n "$port" ] && g "dpkg -s amazon-efs-utils >/dev/null 2>&1 && ss -Hltnp 'sport = :$port' | grep -q stunnel"; then
-    log "guest already converged (efs-utils installed, $MNT on a stunnel relay port)"
+  if [ -n "$port" ] && g "test -x /sbin/mount.efs" && relay_listens "$port"; then
+    log "guest already converged (mount.efs installed, $MNT on a $(relay_name) relay port)"
   else
     set_target good >/dev/null
     g "umount -a -t nfs4,nfs; python3 /root/adv/leftovers.py clean" >&2
-    play adv-converge playbooks/site.yml
+    gplay adv-converge playbooks/site.yml
     python tests/lib/recap.py "$PLOGS/adv-converge.log" failed=0 unreachable=0
   fi
   # The tier ends by putting this back (and removing it); kept when a run stopped before that.
@@ -120,7 +160,7 @@ case_plain_nfs() {
   g "mount -t nfs4 -o vers=4.1,port=12049 127.0.0.1:/ $MNT && echo $token > $MNT/adv-plain && sync"
   g "cat /srv/efs/adv-plain" | grep -qx "$token" || die "the plain mount does not reach the export"
   # The compliance gate must fail on it.
-  play adv-plain-audit playbooks/audit.yml || rc=$?
+  gplay adv-plain-audit playbooks/audit.yml || rc=$?
   [ "$rc" != 0 ] || die "playbooks/audit.yml passed with plain NFS on $MNT"
   log "3: playbooks/audit.yml failed, as it must (rc=$rc)"
   report=$(find "$BUILD/sandbox/report" -maxdepth 1 -name '*.json' -print -quit)
@@ -135,26 +175,53 @@ PY
   aplay plain-nfs plain_nfs.yml -e "mnt=$MNT"
   port=$(mnt_port "$MNT")
   if [ -z "$port" ] || [ "$port" = 12049 ]; then die "$MNT is not on a relay port after remediation (port=$port)"; fi
-  g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "nothing but stunnel may listen on $port"
+  relay_listens "$port" || die "nothing but $(relay_name) may listen on $port"
   g "cat $MNT/adv-plain" | grep -qx "$token" || die "data written through the plain mount is gone"
   [ "$(fstab_lines_for "$MNT" | wc -l)" = 1 ] || die "fstab needs exactly one line for $MNT"
 }
 
 # --- 1 and 2: a target the client must not trust -------------------------------------------------
+CONF=/etc/amazon/efs/efs-utils.conf
+# The relay logs why it refused the target only with stunnel_debug_enabled (the module quotes it).
+relay_debug_on() {
+  g "cp -p $CONF /root/adv/efs-utils.conf.orig && sed -i 's/^stunnel_debug_enabled *=.*/stunnel_debug_enabled = true/' $CONF && grep -qx 'stunnel_debug_enabled = true' $CONF" \
+    || die "cannot turn stunnel_debug_enabled on in $CONF"
+}
+relay_debug_restore() { g "[ ! -f /root/adv/efs-utils.conf.orig ] || mv /root/adv/efs-utils.conf.orig $CONF"; }
+# An earlier attempt's '~' leftover (a '~' state file naming a running process): the module cleans only
+# what its own attempt left, so this one must survive it. Prints the state file's name.
+plant_leftover() {
+  local base tls_arg=""
+  [ "$RELAY" = stunnel ] || tls_arg=', "--tls"'
+  base="$FS.$(printf '%s' "${MNT#/}" | tr / .).29999"
+  g "nohup sleep 600 </dev/null >/dev/null 2>&1 & echo \$! > /root/adv/planted.pid; printf '{\"pid\": %s, \"cmd\": [\"%s\", \"/var/run/efs/stunnel-config.%s\"%s]}' \$(cat /root/adv/planted.pid) '$(relay_bin)' '$base' '$tls_arg' > '/var/run/efs/~$base'"
+  printf '~%s' "$base"
+}
+unplant_leftover() { g "rm -f '/var/run/efs/$1'; kill \$(cat /root/adv/planted.pid) 2>/dev/null; rm -f /root/adv/planted.pid; true"; }
 tls_refused() {
-  local mode=$1 sum lines since port writer_line=""
+  local mode=$1 refusal=$2 sum lines since port writer_line="" planted left
   unmount_all
   drop_fstab_lines "$MNT"
   sum=$(fstab_sum); lines=$(mount_log_lines); since=$(g date +%s)
-  trap 'set_target good >/dev/null 2>&1 || true' EXIT
+  planted=$(plant_leftover)
+  trap "set_target good >/dev/null 2>&1 || true; relay_debug_restore >/dev/null 2>&1 || true; unplant_leftover '$planted' >/dev/null 2>&1 || true" EXIT
   set_target "$mode"
+  relay_debug_on
   if [ "$mode" = wrong-name ]; then
     # A second writer appends under the module's lock while the doomed mount runs: rolling back
     # our line must keep it.
     writer_line="# adv-writer $RANDOM$RANDOM"
     g "nohup sh /root/adv/fstab-writer.sh after-line $MNT '$writer_line' </dev/null >/dev/null 2>&1 &"
   fi
-  aplay "tls-$mode" tls_refused.yml -e "mnt=$MNT" -e "adv_mount_timeout=$MOUNT_TIMEOUT"
+  aplay "tls-$mode" tls_refused.yml -e "mnt=$MNT" -e "adv_mount_timeout=$MOUNT_TIMEOUT" -e "adv_refusal=$refusal"
+  relay_debug_restore
+  # Only the module's own attempt was cleaned: the earlier leftover and its process are still there.
+  g "test -f '/var/run/efs/$planted' && kill -0 \$(cat /root/adv/planted.pid)" \
+    || die "the module removed an earlier attempt's leftover ($planted) or stopped its process"
+  unplant_leftover "$planted"
+  # ... and nothing of its own attempt is left: no '~' state file (it would keep the port reserved).
+  left=$(g "python3 /root/adv/leftovers.py list")
+  if [ -n "$left" ]; then cleanup_leftovers >&2; die "the module left the killed helper's leftovers: $left"; fi
   # No fallback: nothing NFS anywhere (every mount of the fs was unmounted above), and every
   # mount.nfs4 the helper ran since went to the local relay, never to the target directly.
   [ -z "$(nfs_mounts)" ] || die "something is mounted after a refused TLS mount: $(nfs_mounts)"
@@ -182,14 +249,11 @@ tls_refused() {
     g "flock /etc/.fstab.efs.lock sed -i '/^# adv-writer /d' /etc/fstab"
   fi
   [ "$(fstab_sum)" = "$sum" ] || die "fstab differs from before"
-  cleanup_leftovers | sed 's/^/    leftover: /' >&2
-  # A port left reserved by the killed helper shows as a leftover; the watchdog retires the rest.
-  [ -z "$(g "python3 /root/adv/leftovers.py list")" ] || die "a '~' state file is left"
   set_target good
   trap - EXIT
 }
-case_untrusted_ca() { tls_refused untrusted-ca; }
-case_wrong_name() { tls_refused wrong-name; }
+case_untrusted_ca() { tls_refused untrusted-ca "certificate not trusted"; }
+case_wrong_name() { tls_refused wrong-name "host name does not match"; }
 
 # --- 6: hostile fstab + a concurrent writer ------------------------------------------------------
 case_hostile_fstab() {
@@ -227,20 +291,17 @@ case_reboot() {
   # SSH answers before remote-fs.target is reached: wait for the boot to finish.
   g "timeout 300 systemctl is-system-running --wait" >/dev/null || true
   mounts="[{\"file_system_id\": \"$FS\", \"path\": \"$MNT\"}, {\"file_system_id\": \"$FS\", \"path\": \"$SUB_MNT\", \"subpath\": \"/adv-sub\"}]"
-  play adv-reboot-audit playbooks/audit.yml -e "{\"efs_client_mounts\": $mounts}" || rc=$?
+  gplay adv-reboot-audit playbooks/audit.yml -e "{\"efs_client_mounts\": $mounts}" || rc=$?
   [ "$rc" = 0 ] || die "audit.yml after the reboot: not compliant (rc=$rc)"
   for p in "$MNT" "$SUB_MNT"; do
     g "findmnt -rn -M $p -o FSTYPE,SOURCE" | grep -Eq '^nfs4 127\.0\.0\.1:/' || die "$p is not an nfs4 mount of 127.0.0.1 after the reboot"
     port=$(mnt_port "$p")
-    g "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "$p: port $port is not a stunnel listener"
-    g "grep -h '^accept\|^verify\|^checkHost' /var/run/efs/stunnel-config.*.$port" > "$PLOGS/adv-reboot.$port.conf"
-    if ! { grep -qx 'verify = 2' "$PLOGS/adv-reboot.$port.conf" && grep -q "^checkHost = $FS\.efs\." "$PLOGS/adv-reboot.$port.conf"; }; then
-      die "$p: the relay on $port does not verify the target"
-    fi
+    relay_listens "$port" || die "$p: port $port is not a $(relay_name) listener"
+    relay_conf_checks "$port" reboot
   done
   g "cat $MNT/adv-reboot $SUB_MNT/adv-reboot-sub" | grep -cx "$token" | grep -qx 2 || die "data written before the reboot is gone"
   g "cat /srv/efs/adv-sub/adv-reboot-sub" | grep -qx "$token" || die "the subpath mount does not map to /adv-sub"
-  g "ss -Htnp state established '( dport = :2049 )'" | grep -q stunnel || die "no TLS connection to the target"
+  relay_connected || die "no $(relay_name) connection to the target"
   # One NFS client carries both mounts. Started together at boot, the later mount's relay could win
   # and /proc/mounts name the other port: the watchdog then stops the carrying relay after its grace
   # period and every I/O hangs. The module orders the second fstab line after the first.
@@ -270,7 +331,7 @@ case_absent() {
   t0=$SECONDS
   # The watchdog counts a few polls, then waits out the grace period.
   while :; do
-    left=$(g "ls -A /var/run/efs | grep -E '^(~?fs-|stunnel-config[.])'; for p in $ports; do ss -Hltn \"sport = :\$p\" | sed \"s/^/listening: /\"; done; pgrep -a stunnel | grep stunnel-config || true")
+    left=$(g "ls -A /var/run/efs | grep -E '^(~?fs-|stunnel-config[.])'; for p in $ports; do ss -Hltn \"sport = :\$p\" | sed \"s/^/listening: /\"; done; pgrep -a $(relay_name) | grep stunnel-config || true")
     [ -z "$left" ] && break
     [ $(( SECONDS - t0 )) -lt $(( grace + 60 )) ] || die "after $(( SECONDS - t0 ))s: $left"
     sleep 3
@@ -320,29 +381,36 @@ case_formfeed_bind() {
 }
 
 case_impostor() {
-  local name pid port connect imp token="imp-$RANDOM$RANDOM" i
+  local name pid port connect imp token="imp-$RANDOM$RANDOM" i argv passing
   name=$(relay_state_name); pid=$(relay_state_pid "$name"); port=${name##*.}
   connect=$(g "sed -n 's/^connect = //p' /var/run/efs/stunnel-config.$name")
   [ -n "$connect" ] || die "no connect line for $name"
+  # The impostor copies the real relay's command line: "/usr/bin/stunnel <config>", or
+  # "<efs-proxy> <config> --tls --no-direct-s3-read" (so relay_live_tls is fooled too).
+  argv=$(g "tr '\\0' ' ' < /proc/$pid/cmdline"); argv=${argv% }
+  [[ $argv == *"/stunnel-config.$name"* ]] || die "relay pid $pid runs '$argv', not the relay of $name"
   trap "g 'kill \$(cat /tmp/adv-imp/pid); systemctl start amazon-efs-mount-watchdog' >/dev/null 2>&1 || true; set_target good >/dev/null 2>&1 || true" EXIT
   # The target serves plain NFS on its port too, as EFS does on 2049.
   set_target plain >/dev/null
   g "systemctl stop amazon-efs-mount-watchdog && kill -9 $pid"
   g "install -d -m 1777 /tmp/adv-imp && install -m 644 /root/adv/impostor.py /tmp/adv-imp/ && rm -f /tmp/adv-imp/pid*"
   # nobody takes the dead relay's port and names itself like the relay (cmdline only).
-  g "nohup setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /tmp/adv-imp/impostor.py $port $connect /tmp/adv-imp/pid /usr/bin/stunnel /var/run/efs/stunnel-config.$name PAD$(printf 'x%.0s' $(seq 160)) </dev/null >/tmp/adv-imp/out 2>&1 &"
+  g "nohup setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /tmp/adv-imp/impostor.py $port $connect /tmp/adv-imp/pid $argv PAD$(printf 'x%.0s' $(seq 160)) </dev/null >/tmp/adv-imp/out 2>&1 &"
   for i in $(seq 20); do g "test -s /tmp/adv-imp/pid" && break; sleep 0.5; done
   imp=$(g "cat /tmp/adv-imp/pid") || die "the impostor did not start: $(g 'cat /tmp/adv-imp/out')"
   # What pid reuse or the watchdog's restart race leaves: the state file names the impostor.
   g "python3 -c 'import json,os,sys; p=sys.argv[1]; d=json.load(open(p)); d[\"pid\"]=int(sys.argv[2]); open(p+\".adv\",\"w\").write(json.dumps(d)); os.rename(p+\".adv\",p)' /var/run/efs/$name $imp"
-  g "tr '\\0' ' ' < /proc/$imp/cmdline" | grep -q "^/usr/bin/stunnel /var/run/efs/stunnel-config.$name" || die "the impostor's cmdline is not the relay's"
+  g "tr '\\0' ' ' < /proc/$imp/cmdline" | grep -qF "$argv" || die "the impostor's cmdline is not the relay's ($argv)"
   # The kernel's NFS traffic now goes through it, in plain text, to the target.
   g "timeout -s KILL 90 sh -c 'echo $token > $MNT/adv-impostor && sync $MNT/adv-impostor' && cat /srv/efs/adv-impostor" | grep -qx "$token" \
     || die "no I/O through the impostor"
   g "cat /tmp/adv-imp/pid.log" | grep -Eq '^up [1-9]' || die "the impostor forwarded nothing"
   g "ss -Htnp state established '( dport = :2049 )'" | grep -q "pid=$imp," || die "the impostor holds no connection to the target"
   log "12: impostor pid $imp (nobody) carries $MNT in plain text: $(g 'cat /tmp/adv-imp/pid.log')"
-  audit_expect adv-impostor false '{"adv_failing": ["relay_owner", "relay_binary"], "adv_passing": ["relay_alive", "relay_listens"]}'
+  # efs-proxy: the copied --tls also fools relay_live_tls; owner and binary still give it away.
+  passing='"relay_alive", "relay_listens"'
+  [ "$RELAY" = stunnel ] || passing+=', "relay_live_tls"'
+  audit_expect adv-impostor false "{\"adv_failing\": [\"relay_owner\", \"relay_binary\"], \"adv_passing\": [$passing]}"
   g "kill $imp"; set_target good >/dev/null
   g "systemctl start amazon-efs-mount-watchdog"; trap - EXIT
   audit_expect adv-impostor-healed true '{"adv_retries": 30}'
@@ -376,15 +444,51 @@ case_symlink_path() {
   g "rm -f $link"; trap - EXIT
 }
 
+# --- 20: a CA file without a certificate (issue 11 case 5: efs-proxy fails open) --------------------
+# efs-proxy drops "# " lines from its CAfile and, when nothing is left, verifies nothing; stunnel
+# fails closed on such a file. The role must refuse one as efs_client_ca_file (both modes); with
+# efs-proxy the tier also stages it on the guest: the relay re-reads its TLS files on SIGHUP (as
+# after the watchdog's certificate renewal), then carries I/O to a target of an untrusted CA, and
+# the audit must say not compliant on ca_certificates while every other relay check passes.
+CA_COMMENTS=$'# adversarial case 20: comments only, no certificate\n# \n'
+case_empty_ca() {
+  local before name pid ca since token="noca-$RANDOM$RANDOM"
+  printf '%s' "$CA_COMMENTS" > "$PLOGS/adv-comments-ca.pem"
+  before=$(g "sha256sum /etc/amazon/efs/*.pem")
+  aplay ca-refused ca_refused.yml --check -e "efs_client_ca_file=$PLOGS/adv-comments-ca.pem"
+  [ "$(g "sha256sum /etc/amazon/efs/*.pem")" = "$before" ] || die "a CA bundle on the guest changed"
+  if [ "$RELAY" != efs-proxy ]; then
+    log "20: $RELAY fails closed on such a file; the staged part is efs-proxy's"
+    return 0
+  fi
+  name=$(relay_state_name); pid=$(relay_state_pid "$name")
+  ca=$(g "sed -n 's/^CAfile = //p' /var/run/efs/stunnel-config.$name | tail -1")
+  [ -n "$ca" ] || die "no CAfile in stunnel-config.$name"
+  trap "g 'cp -p /root/adv/ca.orig $ca && kill -HUP $pid' >/dev/null 2>&1 || true; set_target good >/dev/null 2>&1 || true" EXIT
+  g "cp -p $ca /root/adv/ca.orig && printf '%s' '$CA_COMMENTS' > $ca && kill -HUP $pid"
+  since=$(g date +%s)
+  set_target untrusted-ca >/dev/null
+  # From outside: the target's certificate is from a CA the client does not trust, and I/O flows.
+  g "timeout -s KILL 90 sh -c 'echo $token > $MNT/adv-noca && sync $MNT/adv-noca' && cat /srv/efs/adv-noca" | grep -qx "$token" \
+    || die "no I/O to the untrusted target: the relay did not fail open (stand-in efs-proxy?)"
+  g "journalctl -u sandbox-target@$FS --since @$since --no-pager -o cat" > "$PLOGS/adv-noca.target.log"
+  grep -q 'accepted connection' "$PLOGS/adv-noca.target.log" || die "the untrusted target accepted no connection"
+  ! grep -qi 'alert unknown ca' "$PLOGS/adv-noca.target.log" || die "the relay refused the untrusted CA"
+  log "20: efs-proxy (pid $pid) carries $MNT to a target of an untrusted CA with $ca holding only comments"
+  audit_expect adv-noca false '{"adv_failing": ["ca_certificates"], "adv_passing": ["relay_alive", "relay_live_tls", "relay_owner", "relay_binary", "relay_listens", "verify", "ca_file", "check_host"]}'
+  g "cp -p /root/adv/ca.orig $ca && kill -HUP $pid"; set_target good >/dev/null; trap - EXIT
+  audit_expect adv-noca-after true '{"adv_retries": 15}'
+}
+
 # --- restore ---------------------------------------------------------------------------------------
 restore() {
   set_target good >/dev/null
   cleanup_leftovers >&2 || true
   unmount_all
   g "cp -p /root/adv/fstab.orig /etc/fstab && rm -rf /root/adv/fstab.orig /srv/efs/adv-* && rmdir $SUB_MNT 2>/dev/null; true"
-  play adv-restore playbooks/site.yml
+  gplay adv-restore playbooks/site.yml
   python tests/lib/recap.py "$PLOGS/adv-restore.log" failed=0 unreachable=0
-  play adv-restore-audit playbooks/audit.yml
+  gplay adv-restore-audit playbooks/audit.yml
 }
 
 # --- run -------------------------------------------------------------------------------------------
@@ -406,10 +510,10 @@ case_() {
   fi
 }
 
-timed "sandbox (reuse or start)" ensure_sandbox 1
-FS=$(python -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["efs_client_mounts"][0]["file_system_id"])' "$VARS")
-MNT=$(python -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["efs_client_mounts"][0]["path"])' "$VARS")
-log "file system $FS at $MNT; helper: $(cat "$BUILD/sandbox/helper" 2>/dev/null || echo unknown)"
+timed "sandbox (reuse guest1 in $ADV_MODE, or start)" ensure_sandbox 1 "$ADV_MODE"
+read -r _ FS MNT relay layout <<< "$(guest_facts | awk -v h="$H" '$1 == h')"
+[ "$relay/$layout" = "$ADV_MODE" ] || die "$H runs $relay/$layout, not $ADV_MODE (inventory $INV)"
+log "$H ($ADV_MODE): file system $FS at $MNT; helper: $(cat "$BUILD/sandbox/helper" 2>/dev/null || echo unknown)"
 timed "baseline (converge unless compliant)" baseline
 
 declare -A CASES=(
@@ -427,8 +531,9 @@ declare -A CASES=(
   [12]="12 impostor relay owned by nobody|case_impostor"
   [13]="13 SIGSTOPped relay, bounded audit|case_sigstop"
   [14]="14 symlinked mount path|case_symlink_path"
+  [20]="20 CA file without a certificate|case_empty_ca"
 )
-for n in ${ADV_CASES:-7 9 4 10 11 12 13 14 3 1 2 6 5 8}; do
+for n in ${ADV_CASES:-7 9 4 10 11 12 13 14 20 3 1 2 6 5 8}; do
   spec=${CASES[$n]:-}
   [ -n "$spec" ] || die "no case $n"
   case_ "${spec%%|*}" "${spec##*|}"

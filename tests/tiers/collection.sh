@@ -25,7 +25,7 @@ for f in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execut
   tests/integration/policy/basic.yml tests/integration/role_vars/modules.yml; do
   grep -qx "$f" "$out/files.txt" || die "the artifact lacks $f"
 done
-harness='^(\.|Makefile$|pyproject\.toml$|benchmarks|BENCHMARKS|tests/(sandbox|standin|tiers|lib|run\.sh|setup\.sh|requirements\.txt|unit/standin|integration/adversarial|output)|.*/\.)'
+harness='^(\.|Makefile$|pyproject\.toml$|benchmarks|BENCHMARKS|tests/(sandbox|standin|tiers|lib|run\.sh|setup\.sh|requirements\.txt|unit/standin|integration/adversarial|integration/pull/(pull|local)\.sh|output)|.*/\.)'
 if grep -E "$harness" "$out/files.txt"; then
   die "the artifact holds harness files (above): extend build_ignore in galaxy.yml"
 fi

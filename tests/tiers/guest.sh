@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The guest tier: playbooks/site.yml and audit.yml against real Debian guests (real kernel NFS
 # client, real TLS relays, real nfsd, real TLS): check mode on fresh guests -> converge ->
-# idempotence -> verify -> reboot -> verify. Two guests in one sandbox, converged by the same
-# ansible runs: one per relay mode (efs-proxy, the 2.x/3.x default, and stunnel), each with a
-# stand-in file layout (SANDBOX_MODES, see tests/sandbox/sandbox.sh). Ansible logs in as the
-# non-root user admin and becomes root, as on EC2 images. Timings go to .build/phases/, not assertions.
+# idempotence -> an undeclared plain mount fails audit.yml -> verify -> reboot -> verify. Two
+# guests in one sandbox, converged by the same ansible runs: one per relay mode (efs-proxy, the
+# 2.x/3.x default, and stunnel), each with a stand-in file layout (SANDBOX_MODES, see
+# tests/sandbox/sandbox.sh). Ansible logs in as the non-root user admin and becomes root, as on
+# EC2 images. Timings go to .build/phases/, not assertions.
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
 . "$REPO/tests/lib/sandbox_session.sh"
@@ -47,10 +48,17 @@ converge() {
 idempotence() {
   EXEC_COUNTER_FILE="$PLOGS/idempotence.counts.json" play idempotence playbooks/site.yml
   python tests/lib/recap.py "$PLOGS/idempotence.log" changed=0 failed=0
-  python - "$PLOGS/idempotence.counts.json" <<'PY' >&2
+  # A compliant guest costs at most 2 module executions (issue 13; the one counting rule:
+  # tests/lib/callback_plugins/exec_counter.py); localhost (the policy play) is not a guest.
+  local g guests=()
+  for row in "${GUESTS[@]}"; do read -r g _ <<< "$row"; guests+=("$g"); done
+  python - "$PLOGS/idempotence.counts.json" "${guests[@]}" <<'PY' >&2 || die "the no-change run cost more than 2 module executions on a guest"
 import json, sys
-for host, c in sorted(json.load(open(sys.argv[1])).items()):
-    print(f"    {host}: {c['executions']} module executions on the second run")
+counts, guests = json.load(open(sys.argv[1])), sys.argv[2:]
+for host, c in sorted(counts.items()):
+    print(f"    {host}: {c['executions']} module executions on the second run: {', '.join(c['tasks'])}")
+over = {g: counts.get(g, {}).get("executions") for g in guests if counts.get(g, {}).get("executions", 99) > 2}
+assert not over, f"more than 2 module executions (or no count) on: {over}"
 PY
 }
 
@@ -115,6 +123,46 @@ for row in sys.argv[2:]:
 PY
 }
 
+# A mount nobody declared: guest1 mounts its file system by the DNS name, plain NFS (its target
+# serving plain NFS on 2049 as well, like real EFS). audit.yml must fail with and without --check
+# and name the mount; once it is gone, the verify phase that follows runs audit.yml and must pass.
+UNDECLARED=/mnt/undeclared
+undeclared_mount() {
+  local g fs name mode rc
+  read -r g fs _ <<< "${GUESTS[0]}"
+  name=$(gssh "$g" "sandbox-target list" | awk -v fs="$fs" '$1 == fs {print $2}')
+  [ -n "$name" ] || die "$g: no mount target name for $fs"
+  # NFSv4.0: a 4.1 mount of a file system this host already mounts would join the TLS mount's NFS
+  # client (session trunking: same server owner) and show 127.0.0.1 as its source, riding the relay.
+  gssh "$g" "sandbox-target $fs plain >/dev/null && mkdir -p $UNDECLARED && mount -t nfs4 -o vers=4.0 $name:/ $UNDECLARED"
+  gssh "$g" "findmnt -n -o SOURCE $UNDECLARED" | grep -qx "$name:/" || die "$g: $UNDECLARED is not a mount of $name:/"
+  for mode in run check; do
+    rc=0
+    if [ "$mode" = check ]; then play "undeclared-$mode" playbooks/audit.yml --check || rc=$?
+    else play "undeclared-$mode" playbooks/audit.yml || rc=$?; fi
+    [ "$rc" != 0 ] || die "audit.yml ($mode) passed with an undeclared plain mount on $g"
+    grep -q "mount $g:$UNDECLARED ($fs): undeclared EFS mount without TLS" "$PLOGS/undeclared-$mode.log" \
+      || die "audit.yml ($mode): the failing message does not name $g:$UNDECLARED"
+    python - "$BUILD/sandbox/report/efs-transit-compliance.json" "$g" "$fs" "$UNDECLARED" "$mode" <<'PY' \
+      || die "audit.yml ($mode): the report does not flag the undeclared mount"
+import json, sys
+path, guest, fs, mnt, mode = sys.argv[1:]
+rep = json.load(open(path))
+assert rep["check_mode"] is (mode == "check") and not rep["compliant"], (rep["check_mode"], rep["compliant"])
+m = [m for h in rep["hosts"] if h["host"] == guest for m in h["mounts"] if m["path"] == mnt]
+assert m and m[0]["kind"] == "efs_plain" and not m[0]["declared"] and not m[0]["compliant"], m
+assert m[0]["file_system_id"] == fs, m
+f = [f for f in rep["file_systems"] if f["file_system_id"] == fs]
+assert f and guest in f[0]["hosts_without_tls"] and not f[0]["compliant"], f
+# Nothing else is wrong: the declared TLS mounts and the other guests stay compliant.
+assert all(h["compliant"] for h in rep["hosts"] if h["host"] != guest), rep["failures"]
+assert [x for x in rep["failures"] if mnt not in x] == [], rep["failures"]
+PY
+    log "$g: audit.yml ($mode) failed on the undeclared plain mount $UNDECLARED, as it must (rc=$rc)"
+  done
+  gssh "$g" "umount $UNDECLARED && rmdir $UNDECLARED && sandbox-target $fs good >/dev/null"
+}
+
 reboot_guests() {
   local g pids=() p
   for row in "${GUESTS[@]}"; do
@@ -134,9 +182,12 @@ reboot_guests() {
 timed "check mode on fresh guests" check_mode
 timed "converge" converge
 timed "idempotence (second run)" idempotence
+timed "undeclared plain mount" undeclared_mount
 timed "verify" verify verify
 timed "reboot" reboot_guests
 timed "verify after reboot" verify after-reboot
+. "$REPO/tests/integration/pull/pull.sh"
+timed "ansible-pull from the systemd unit" pull_on_guest "${GUESTS[1]}"
 log "compliance report:"
 cat "$BUILD"/sandbox/report/*.md >&2 2>/dev/null || die "no Markdown report in .build/sandbox/report"
 print_phases

@@ -30,7 +30,7 @@ run() {
 }
 
 [ "$(run audit-before playbooks/audit.yml)" != 0 ] || fail "audit passed file systems without a policy"
-grep -q "does NOT enforce TLS" "$LOGDIR/playbooks-audit-before.log" || fail "the audit's message has no verdict"
+grep -qi "does not enforce TLS" "$LOGDIR/playbooks-audit-before.log" || fail "the audit's message has no verdict"
 [ "$(run audit-before-check playbooks/audit.yml --check)" != 0 ] || fail "audit --check passed file systems without a policy"
 [ "$(run audit-off playbooks/audit.yml -e efs_audit_policies=false)" = 0 ] || fail "efs_audit_policies=false still checked policies"
 [ "$(run site playbooks/site.yml)" = 0 ] || fail "site.yml failed"

@@ -100,6 +100,58 @@ def test_second_batch_of_the_same_run_merges(act, tmp_path):
     assert [h["host"] for h in out["report"]["hosts"]] == ["web2"] and out["compliant"] is True
 
 
+def test_merge_runs_keeps_other_runs_and_takes_turns(act, tmp_path, monkeypatch):
+    monkeypatch.setattr(act, "run_id", lambda: "run-a")
+    run(act, {"dest": str(tmp_path), "hosts": ["web1"]}, {"web1": {"efs_client_compliance": RECORD}}, ["web1"])
+    monkeypatch.setattr(act, "run_id", lambda: "run-b")
+    other = run(act, {"dest": str(tmp_path), "hosts": ["web2"]}, {"web2": {"efs_client_compliance": GOOD}}, ["web2"])
+    assert [h["host"] for h in other["report"]["hosts"]] == ["web2"]
+    monkeypatch.setattr(act, "run_id", lambda: "run-a")
+    run(act, {"dest": str(tmp_path), "hosts": ["web1"]}, {"web1": {"efs_client_compliance": RECORD}}, ["web1"])
+    monkeypatch.setattr(act, "run_id", lambda: "run-b")
+    out = run(
+        act,
+        {"dest": str(tmp_path), "hosts": ["web2"], "merge_runs": True},
+        {"web2": {"efs_client_compliance": GOOD}},
+        ["web2"],
+    )
+    assert [(h["host"], h["run_id"]) for h in out["report"]["hosts"]] == [("web1", "run-a"), ("web2", "run-b")]
+    assert json.loads((tmp_path / "efs-transit-compliance.json").read_text())["summary"]["hosts_total"] == 2
+    assert (tmp_path / ".efs-transit-compliance.lock").exists() and "warnings" not in out
+
+
+def test_merge_from_the_reports_of_pull_hosts(act, tmp_path):
+    hosts = tmp_path / "hosts"
+    for rec in (RECORD, GOOD):
+        out = run(
+            act,
+            {"dest": str(hosts / rec["host"]), "formats": ["json"]},
+            {rec["host"]: {"efs_client_compliance": rec}},
+            [rec["host"]],
+        )
+        assert out["files"] == {"json": str(hosts / rec["host"] / "efs-transit-compliance.json")}
+    (hosts / "web3").mkdir()
+    (hosts / "web3" / "efs-transit-compliance.json").write_text('{"schema_version": "1.0", "ho')
+    fleet = tmp_path / "fleet"
+    args = {"dest": str(fleet), "hosts": [], "records": [], "merge_from": str(hosts), "merge_runs": True}
+    out = run(act, args, {}, ["ignored"])
+    assert [h["host"] for h in out["report"]["hosts"]] == ["web1", "web2"]
+    assert out["report"]["file_systems"][0]["hosts_tls"] == ["web2"] and out["compliant"] is False
+    assert len(out["warnings"]) == 1 and "web3" in out["warnings"][0]
+    # The fleet report merges its own earlier report too, and never reads itself as a source.
+    again = run(act, dict(args, merge_from=[str(hosts), str(fleet)]), {}, [])
+    assert [h["host"] for h in again["report"]["hosts"]] == ["web1", "web2"]
+    # Without a destination nothing is written and nothing is locked.
+    dry = run(act, {"hosts": [], "records": [], "merge_from": [str(hosts / "web2")]}, {}, [])
+    assert dry["files"] == {} and dry["compliant"] is True
+
+
+@pytest.mark.parametrize("args", [{"merge_max_age": -1}, {"merge_max_age": "soon"}, {"merge_runs": "perhaps"}])
+def test_bad_merge_options(act, args):
+    out = run(act, args, {}, [])
+    assert out["failed"] is True and out["msg"].startswith("bad merge options")
+
+
 def test_bad_format_and_unwritable_dest(act, tmp_path):
     assert run(act, {"formats": ["pdf"]}, {}, [])["failed"] is True
     blocker = tmp_path / "file"

@@ -56,7 +56,8 @@ def test_host_compliance():
     fresh = dict(INFO, efs_utils={"installed": False})
     record = c.host_record(fresh, [], "h1", install_method="repo", check_mode=True)
     assert record["problems"] == ["efs-utils is not installed (check mode: a real run installs it, method repo)"]
-    assert c.host_record(fresh, [], "h1", check_mode=True, audit=True)["problems"] == ["efs-utils is not installed"]
+    # An audit judges TLS: a host without efs-utils fails only through its (then plain) EFS mounts.
+    assert c.host_record(fresh, [], "h1", check_mode=True, audit=True)["problems"] == []
     bad = c.host_record(INFO, c.mount_records([{"path": "/a"}], [{}]), "h1")
     assert "mount /a is not compliant" in c.host_failure_message(bad)
 
@@ -93,6 +94,63 @@ def test_fleet():
     assert "TLS proven via stunnel port 20529" in lines[-1]
 
 
+def test_summary_lines_of_audit_records():
+    """Audit records (efs_client_audit) carry wanted, kind, declared and severity instead of state."""
+    mounts = [
+        {
+            "file_system_id": "fs-1",
+            "path": "/a",
+            "kind": "efs_tls",
+            "tls": True,
+            "declared": True,
+            "wanted": "mounted",
+            "compliant": True,
+            "relay": "efs-proxy",
+            "port": 20049,
+            "reasons": [],
+        },
+        {
+            "file_system_id": None,
+            "path": "/home",
+            "kind": "not_efs",
+            "tls": False,
+            "declared": False,
+            "wanted": None,
+            "compliant": True,
+            "severity": "info",
+            "reasons": [],
+        },
+        {
+            "file_system_id": "fs-2",
+            "path": "/data",
+            "kind": "efs_plain",
+            "tls": False,
+            "declared": False,
+            "wanted": None,
+            "compliant": False,
+            "severity": "fail",
+            "reasons": ["undeclared EFS mount without TLS"],
+        },
+        {
+            "file_system_id": "fs-2",
+            "path": "/w",
+            "kind": "efs_plain",
+            "tls": False,
+            "declared": False,
+            "wanted": None,
+            "compliant": True,
+            "severity": "warn",
+            "reasons": ["undeclared EFS mount without TLS"],
+        },
+    ]
+    host = {"host": "h1", "compliant": False, "mounts": mounts, "problems": []}
+    lines = c.summary_lines(c.fleet_report([host], ["h1"]))
+    assert lines[-4] == "  fs-1 /a: TLS proven via efs-proxy port 20049"
+    assert lines[-3] == "  None /home: ok (not_efs), undeclared"
+    assert lines[-2] == "  fs-2 /data: NOT COMPLIANT, undeclared; undeclared EFS mount without TLS"
+    assert lines[-1] == "  fs-2 /w: WARNING, undeclared; undeclared EFS mount without TLS"
+
+
 @pytest.mark.parametrize(
     "verdict, drift, error, compliant",
     [
@@ -122,7 +180,8 @@ def test_efs_utils_and_watchdog_rules():
     assert c.efs_utils_problems({"installed": True, "version": None, "version_ok": False}) == [
         "efs-utils is installed but its version cannot be read"
     ]
-    assert c.efs_utils_problems({}, audit=True, check_mode=True) == ["efs-utils is not installed"]
+    assert c.efs_utils_problems({}, check_mode=False) == ["efs-utils is not installed"]
+    assert c.efs_utils_problems({}, audit=True, check_mode=True) == []
     assert c.watchdog_problems({"wanted": True, "enabled": True, "active": False}, True) == [c.WATCHDOG_PROBLEM]
     assert c.watchdog_problems({"wanted": True}, False) == []
     assert c.watchdog_problems({"wanted": False}, True) == []

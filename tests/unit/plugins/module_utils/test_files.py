@@ -102,6 +102,85 @@ def test_failed_move_leaves_original_and_no_temp(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".fstab.efs.lock", "fstab"]
 
 
+# ---------------------------------------------------------------- symlinked fstab / efs-utils.conf
+
+
+LINKED_TEXT = b"# caf\xe9 (latin-1)\n\tUUID=1 / ext4 defaults 0 1 # comment\n\n/dev/vdb /data xfs noauto 0 0"
+
+
+def _linked(tmp_path, relative=True, chain=False):
+    """etc/fstab -> ../data/fstab.real (optionally through a second link), mode 0640, owner nobody."""
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "data").mkdir()
+    real = tmp_path / "data" / "fstab.real"
+    real.write_bytes(LINKED_TEXT)
+    os.chmod(real, 0o640)
+    try:
+        os.chown(real, 65534, 65534)
+    except PermissionError:
+        pass
+    link = tmp_path / "etc" / "fstab"
+    target = real
+    if chain:
+        middle = tmp_path / "data" / "fstab.current"
+        middle.symlink_to("fstab.real")
+        target = middle
+    link.symlink_to(os.path.relpath(target, link.parent) if relative else str(target))
+    return link, real
+
+
+@pytest.mark.parametrize("relative, chain", [(True, False), (False, False), (True, True)])
+def test_symlinked_file_is_edited_where_the_link_points(tmp_path, relative, chain):
+    link, real = _linked(tmp_path, relative, chain)
+    link_text = os.readlink(link)
+    st = real.stat()
+    original = real.read_bytes()
+    before, after, _backup = _files.locked_update(str(link), edit_to_ours)
+    assert before == _files.decode(original) and original == LINKED_TEXT
+    # The link is still the same link; its target holds the edit, with its mode and owner.
+    assert link.is_symlink() and os.readlink(link) == link_text
+    assert real.read_bytes() == _files.encode(after)
+    new = real.stat()
+    assert stat.S_IMODE(new.st_mode) == 0o640 and (new.st_uid, new.st_gid) == (st.st_uid, st.st_gid)
+    assert new.st_ino != st.st_ino  # renamed over the target, not rewritten in place
+    # Every byte but our line is as it was.
+    assert _files.encode(after).replace(b"fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n", b"") == original + b"\n"
+    # The temp file went beside the target, the lock stays beside the link; nothing else is left.
+    assert sorted(p.name for p in (tmp_path / "etc").iterdir()) == [".fstab.efs.lock", "fstab"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == (
+        ["fstab.current", "fstab.real"] if chain else ["fstab.real"]
+    )
+    if chain:
+        assert (tmp_path / "data" / "fstab.current").is_symlink()
+
+
+def test_symlinked_file_move_gets_the_target(tmp_path):
+    """AnsibleModule.atomic_move renames over its dest: it must be given the target, not the link."""
+    link, real = _linked(tmp_path)
+    moved = []
+
+    def move(src, dest):
+        moved.append((os.path.dirname(src), dest))
+        os.rename(src, dest)
+
+    _files.locked_update(str(link), edit_to_ours, move=move)
+    assert moved == [(str(tmp_path / "data"), str(real))]
+    assert link.is_symlink()
+
+
+def test_dangling_symlink_creates_the_target(tmp_path):
+    (tmp_path / "data").mkdir()
+    link = tmp_path / "fstab"
+    link.symlink_to("data/fstab.real")
+    before, _after, _b = _files.locked_update(str(link), edit_to_ours)
+    assert before is None and link.is_symlink()
+    assert (tmp_path / "data" / "fstab.real").read_text() == "fs-12345678:/ /mnt/efs efs _netdev,tls 0 0\n"
+
+
+def test_write_target():
+    assert _files.write_target("/nonexistent/fstab") == "/nonexistent/fstab"
+
+
 def test_concurrent_writer_change_is_not_lost(tmp_path):
     """Another writer holds the lock and appends a line; our update must be based on its result."""
     path = tmp_path / "fstab"

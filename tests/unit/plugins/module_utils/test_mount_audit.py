@@ -105,6 +105,12 @@ def test_kinds_on_the_mixed_host():
     }
 
 
+def test_tls_field_is_true_for_proven_tls_only():
+    tls = {p: r["tls"] for p, r in by_path(audit("audit_mixed")).items()}
+    assert [p for p, t in tls.items() if t] == ["/mnt/efs"]
+    assert all(t is False for p, t in tls.items() if p != "/mnt/efs")
+
+
 def test_tls_mount_carries_the_same_proof_as_efs_tls_mount():
     rec = by_path(audit("audit_mixed"))["/mnt/efs"]
     assert rec["file_system_id"] == "fs-12345678" and rec["region"] == "us-east-1"

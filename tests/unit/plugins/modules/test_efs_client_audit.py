@@ -65,3 +65,19 @@ def test_insecure_conf_is_a_host_problem(run, tmp_path):
 def test_bad_declaration_fails_cleanly(run):
     out = run(mounts=[{"file_system_id": "fs-12345678", "path": "relative"}])
     assert out["failed"] is True and "mounts[0].path" in out["msg"]
+
+
+def test_info_returns_efs_client_info_facts_in_the_same_execution(run, monkeypatch):
+    from ansible.module_utils import basic
+
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: None)
+    monkeypatch.setattr(mod, "OS_RELEASE", "/nonexistent/os-release")
+    out = run(undeclared="ignore", info=True, gather_os=True, version="3.2.0", mount_helper_paths=["/nonexistent"])
+    info = out["info"]
+    assert set(info) >= {"efs_utils", "stunnel", "efs_proxy", "relay", "problems", "watchdog", "os"}
+    assert info["efs_utils"]["installed"] is False and info["efs_utils"]["version_ok"] is False
+    assert info["efs_utils"]["config_path"] == str(HOST / "efs-utils.conf")
+    assert info["os"]["system"] == "Linux"
+    # The audit's own result is what it was without info.
+    plain = run(undeclared="ignore")
+    assert "info" not in plain and plain["mounts"] == out["mounts"] and plain["summary"] == out["summary"]

@@ -115,3 +115,134 @@ def test_fresh_host_reports_absent_without_failing(tmp_path, run):
     assert res["efs_utils"]["version_ok"] is False
     assert res["stunnel"]["path"] is None
     assert res["relay"] is None and res["problems"] == []
+
+
+# ---------------------------------------------------------------- read everything: OS, CA, config, mounts judged ahead
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge  # noqa: E402
+from ansible_collections.aws_efs.transit.plugins.module_utils import _proof  # noqa: E402
+from ansible_collections.aws_efs.transit.plugins.modules import efs_tls_mount  # noqa: E402
+from ansible_collections.aws_efs.transit.tests.unit.plugins.modules.test_efs_tls_mount import (  # noqa: E402
+    FOREIGN,
+    OUR_LINE,
+    Host,
+)
+
+BARE = FakeHost(bins={}, outputs={})
+
+
+def _point_at(monkeypatch, host):
+    for name, value in (
+        ("PROC_ROOT", str(host.root / "proc")),
+        ("STATE_DIR", str(host.root / "efs")),
+        ("LOG_DIR", str(host.root / "log")),
+        ("FS_ROOT", str(host.root / "root")),
+        ("DPKG_STATUS", str(host.dpkg_status)),
+        ("CONFIG_FILE", str(host.config)),
+        ("OS_RELEASE", str(host.root / "os-release")),
+    ):
+        monkeypatch.setattr(efs_tls_mount, name, value)
+    monkeypatch.setattr(mod, "PATHS", efs_tls_mount.paths())
+    monkeypatch.setattr(_proof, "probe_path", host.probe)
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
+    monkeypatch.setattr(
+        basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
+    )
+
+
+def _call(module, params, capsys):
+    with patch_module_args(params):
+        with pytest.raises(SystemExit):
+            module.main()
+    out = json.loads(capsys.readouterr().out)
+    for key in ("invocation", "warnings", "deprecations"):
+        out.pop(key, None)
+    return out
+
+
+@pytest.mark.parametrize(
+    "scenario, fstab, extra",
+    [
+        ("v2_stunnel", FOREIGN + b"\nfs-12345678:/\t/mnt/efs\tefs\tstunnel,tls,_netdev\n", {}),  # compliant
+        ("v2_stunnel", OUR_LINE, {"options": ["noatime"]}),  # fstab line to rewrite: the mount stays
+        ("plain_nfs", OUR_LINE, {}),  # would fail: not TLS, remediate off
+        ("plain_nfs", OUR_LINE, {"remediate": True}),  # would unmount and mount over TLS
+        ("v2_stunnel", OUR_LINE, {"state": "absent"}),
+    ],
+)
+def test_each_mount_is_judged_as_efs_tls_mount_would_in_check_mode(
+    tmp_path, monkeypatch, capsys, scenario, fstab, extra
+):
+    host = Host(tmp_path, scenario, fstab=fstab)
+    _point_at(monkeypatch, host)
+    mount = dict({"file_system_id": "fs-12345678", "path": "/mnt/efs", "fstab": str(host.fstab)}, **extra)
+    want = _call(efs_tls_mount, dict(mount, _ansible_check_mode=True, helper_version="3.2.0"), capsys)
+    got = _call(mod, {"mounts": [mount], "mount_helper_paths": [str(host.mount_efs)], "version": "3.2.0"}, capsys)
+    assert len(got["mounts"]) == 1
+    judged = dict(got["mounts"][0])
+    judged.pop("warnings", None)
+    # The very result a check run of efs_tls_mount returns (changed: what a real run would change).
+    assert judged == want
+    assert "proof" in judged and set(judged["proof"]) >= {"compliant", "reasons", "tls"}
+
+
+def test_mount_params_are_the_roles_loop_parameters():
+    item = {"file_system_id": "fs-1", "path": "/mnt/a", "aws_profile": "p", "iam": True, "boot": None, "extra": 1}
+    params = _mount_judge.mount_params(item, relay="stunnel", remediate=True, helper_version="3.2.0")
+    assert params == {
+        "file_system_id": "fs-1",
+        "path": "/mnt/a",
+        "efs_utils_aws_profile": "p",
+        "iam": True,
+        "relay": "stunnel",
+        "remediate": True,
+        "helper_version": "3.2.0",
+    }
+    assert (
+        _mount_judge.mount_params({"relay": "efs-proxy", "remediate": False}, "stunnel", True)["relay"] == "efs-proxy"
+    )
+
+
+def test_a_bad_mount_is_a_failed_result_not_a_failed_module(tmp_path, monkeypatch, capsys):
+    host = Host(tmp_path, "v2_stunnel")
+    _point_at(monkeypatch, host)
+    got = _call(mod, {"mounts": [{"path": "/mnt/x"}, {"file_system_id": "nope", "path": "/mnt/y"}]}, capsys)
+    assert not got.get("failed") and [m["failed"] for m in got["mounts"]] == [True, True]
+    assert "file_system_id" in got["mounts"][0]["msg"] and "nope" in got["mounts"][1]["msg"]
+
+
+def test_os_facts_ca_file_and_config_plan(tmp_path, run):
+    conf = tmp_path / "efs-utils.conf"
+    conf.write_text("[mount]\nregion = us-east-1\nstunnel_check_cert_hostname = true\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    ca.chmod(0o640)
+    out = run(
+        BARE,
+        config_path=str(conf),
+        gather_os=True,
+        ca_file={"path": str(ca)},
+        config_settings={"settings": {"mount": {"region": "us-east-1", "stunnel_check_cert_hostname": True}}},
+    )
+    assert out["os"]["system"] == "Linux" and "distribution" in out["os"] and "pkg_mgr" in out["os"]
+    import hashlib
+
+    assert out["ca_file"]["checksum"] == hashlib.sha1(ca.read_bytes()).hexdigest()
+    assert out["ca_file"]["exists"] and out["ca_file"]["mode"] == "0640" and out["ca_file"]["owner"]
+    assert out["config_plan"]["changed"] is False and out["config_plan"]["exists"] is True
+    changed = run(
+        BARE,
+        config_path=str(conf),
+        ca_file={"path": str(tmp_path / "missing.pem")},
+        config_settings={"settings": {"mount": {"region": "eu-west-1"}}},
+    )
+    assert "os" not in changed and changed["ca_file"]["exists"] is False and changed["ca_file"]["checksum"] is None
+    assert changed["config_plan"]["changed"] is True
+    assert changed["config_plan"]["changes"] == [
+        {"section": "mount", "key": "region", "before": "us-east-1", "after": "eu-west-1"}
+    ]
+    assert conf.read_text().count("us-east-1") == 1  # judged, not written
+    nofile = run(
+        BARE, config_path=str(tmp_path / "none.conf"), config_settings={"settings": {"mount": {"region": "x"}}}
+    )
+    assert nofile["config_plan"]["exists"] is False and nofile["config_plan"]["changed"] is False

@@ -5,6 +5,8 @@ run_command faked so `mount` and `umount` change that temp host the way the real
 from __future__ import annotations
 
 import json
+import os
+import stat
 import shutil
 from pathlib import Path
 
@@ -54,6 +56,8 @@ class Host(object):
         self.version_output = "/sbin/mount.efs Version: 3.2.0\n"
         self.created = []
         self.creates = False
+        self.removed = []
+        self.killed = []
         self.dpkg_status = tmp_path / "dpkg-status"
         self.config = tmp_path / "efs-utils.conf"
 
@@ -62,6 +66,22 @@ class Host(object):
         lines = info.read_text().splitlines(True)
         keep = [ln for ln in lines if ln.split(" ")[4] != path]
         info.write_text("".join(keep))
+
+    def umount_top(self, path):
+        """umount takes the top of the stack at the path only (what the kernel does)."""
+        info = self.root / "proc" / "self" / "mountinfo"
+        mounts = _proof.read_mountinfo(str(self.root / "proc"))
+        here = _proof.mounts_at(mounts, path)
+        if not here:
+            return 32, "", "umount: %s: not mounted.\n" % path
+        top = _proof.stack_top(here)["mount_id"]
+        lines = info.read_text().splitlines(True)
+        info.write_text("".join(ln for ln in lines if ln.split(" ")[0] != top))
+        return 0, "", ""
+
+    def add_mounts(self, text):
+        info = self.root / "proc" / "self" / "mountinfo"
+        info.write_text(info.read_text() + text)
 
     def become(self, scenario):
         materialise(scenario, self.root, merge=True)
@@ -79,12 +99,13 @@ class Host(object):
             return 0, self.version_output, ""
         if "-t" in cmd and "efs" in cmd:
             scenario, rc, out, err = self.mount_result
-            if scenario:
+            if callable(scenario):
+                scenario(self)
+            elif scenario:
                 self.become(scenario)
             return rc, out, err
         if Path(cmd[0]).name == "umount":
-            self.unmount_path(cmd[-1])
-            return 0, "", ""
+            return self.umount_top(cmd[-1])
         raise AssertionError("unexpected command %r" % (cmd,))
 
 
@@ -100,6 +121,10 @@ def run(monkeypatch, capsys):
         monkeypatch.setattr(mod, "CONFIG_FILE", str(host.config))
         monkeypatch.setattr(mod, "OS_RELEASE", str(host.root / "os-release"))
         monkeypatch.setattr(_mount_apply, "ensure_mount_point", lambda p: host.created.append(p) or host.creates)
+        monkeypatch.setattr(
+            _mount_apply, "remove_mount_point", lambda p: host.removed.append(p) or "removed directory " + p
+        )
+        monkeypatch.setattr(_mount_apply, "kill_relay", lambda pid, sig: host.killed.append(pid))
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(
             basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
@@ -480,3 +505,248 @@ def test_unreadable_mount_table_fails_cleanly(tmp_path, run):
     (host.root / "proc" / "self" / "mountinfo").unlink()
     res = run(host, state="audited")
     assert res["failed"] and "cannot read the mount table" in res["msg"]
+
+
+def test_symlinked_fstab_keeps_its_link(tmp_path, run):
+    """/etc/fstab as a link (image builders, config management): the line goes into its target with
+    the real AnsibleModule.atomic_move, the link stays, and the rollback goes there too."""
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+    real = tmp_path / "etc" / "fstab.real"
+    host.fstab.rename(real)
+    os.chmod(real, 0o640)
+    host.fstab.symlink_to("fstab.real")
+    res = run(host)
+    assert not res.get("failed"), res
+    assert host.fstab.is_symlink() and os.readlink(host.fstab) == "fstab.real"
+    assert real.read_bytes() == FOREIGN + b"\n" + OUR_LINE and stat.S_IMODE(real.stat().st_mode) == 0o640
+    host.unmount_path("/mnt/efs")
+    host.mount_result = (None, 1, "", "mount.nfs4: access denied")
+    real.write_bytes(FOREIGN)
+    failed = run(host)
+    assert failed["failed"] and "fstab restored" in failed["msg"]
+    assert host.fstab.is_symlink() and real.read_bytes() == FOREIGN
+
+
+# ---------------------------------------------------------------- issue 11 case 8: absent/unmounted touch only their own mount
+
+OTHER_FS_PLAIN = (
+    "%s %s 0:80 / /mnt/efs rw,relatime shared:80 - nfs4 fs-87654321.efs.us-east-1.amazonaws.com:/ "
+    "rw,vers=4.1,hard,proto=tcp,port=2049,timeo=600,retrans=2,sec=sys,clientaddr=10.0.0.5,addr=10.0.0.9\n"
+)
+
+
+def umounts(host):
+    return [c for c in host.commands if Path(c[0]).name == "umount"]
+
+
+@pytest.mark.parametrize("state", ["absent", "unmounted"])
+def test_absent_for_another_fs_never_unmounts_the_tls_mount_at_the_path(tmp_path, run, state):
+    """The path hosts a proven TLS mount of fs-12345678; state=absent/unmounted for fs-87654321 leaves it."""
+    fstab = FOREIGN + b"\nfs-87654321:/ /mnt/efs efs _netdev,tls 0 0\n"
+    host = Host(tmp_path, "v2_stunnel", fstab=fstab)
+    res = run(host, file_system_id="fs-87654321", state=state)
+    assert res["failed"] and "holds a mount of fs-12345678, not fs-87654321" in res["msg"]
+    assert "nothing was changed" in res["msg"] and res["changed"] is False
+    assert umounts(host) == [] and host.fstab.read_bytes() == fstab
+
+
+def test_a_mount_of_another_fs_stacked_on_ours_is_not_unmounted(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+    host.add_mounts(OTHER_FS_PLAIN % (80, 60))
+    res = run(host, state="absent")
+    assert res["failed"] and "holds a mount of fs-87654321, not fs-12345678" in res["msg"]
+    assert umounts(host) == [] and host.fstab.read_bytes() == OUR_LINE
+
+
+def test_unmounting_ours_stops_at_another_fs_below_it(tmp_path, run):
+    """Ours on top of a mount of another file system: one umount, and the one below stays."""
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+    info = host.root / "proc" / "self" / "mountinfo"
+    # fs-87654321 mounted first (id 59), ours (id 60) on top of it.
+    info.write_text(info.read_text().replace("60 22 0:70", "60 59 0:70") + OTHER_FS_PLAIN % (59, 22))
+    res = run(host, state="absent")
+    assert not res.get("failed"), res
+    assert len(umounts(host)) == 1
+    assert "fs-87654321" in _proof.read_mountinfo(str(host.root / "proc"))[-1]["source"]
+    assert "still holds a mount of fs-87654321 after fs-12345678 was unmounted; it is left alone" in json.dumps(
+        res["warnings"]
+    )
+    assert host.fstab.read_bytes() == b""
+
+
+def test_a_mount_that_names_no_file_system_is_not_unmounted(tmp_path, run):
+    host = Host(tmp_path, "loopback_no_state", fstab=OUR_LINE)
+    res = run(host, state="absent")
+    assert res["failed"] and "names no file system" in res["msg"] and umounts(host) == []
+    assert host.fstab.read_bytes() == OUR_LINE
+
+
+def test_a_mount_with_mounts_inside_it_is_not_unmounted(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+    host.add_mounts("71 60 8:5 / /mnt/efs/scratch rw,relatime - ext4 /dev/vdd rw\n")
+    res = run(host, state="absent", lazy_unmount=True)
+    assert res["failed"] and "carries other mounts inside it (/mnt/efs/scratch)" in res["msg"]
+    assert umounts(host) == [] and host.fstab.read_bytes() == OUR_LINE
+
+
+def test_the_carrier_of_a_shared_nfs_client_is_refused_until_its_riders_are_gone(tmp_path, run):
+    """/mnt/b rides on /mnt/a's NFSv4.1 client and relay (port 20100). Removing /mnt/a first would
+    let the watchdog stop that relay and hang /mnt/b; removing /mnt/b first is fine, and its
+    lingering relay is its own (pid 502), not the carrier's (pid 501) that keeps serving /mnt/a."""
+    lines = b"fs-12345678:/ /mnt/a efs _netdev,tls 0 0\nfs-12345678:/ /mnt/b efs _netdev,tls 0 0\n"
+    host = Host(tmp_path, "shared_client", fstab=lines)
+    refused = run(host, path="/mnt/a", state="absent")
+    assert refused["failed"] and "/mnt/a carries the NFS traffic of /mnt/b" in refused["msg"]
+    assert "port 20100" in refused["msg"] and "Unmount or remove /mnt/b first" in refused["msg"]
+    assert umounts(host) == [] and host.fstab.read_bytes() == lines
+    rider = run(host, path="/mnt/b", state="absent")
+    assert not rider.get("failed"), rider
+    assert rider["lingering_relay"] == {"pid": 502, "state_file": "fs-12345678.mnt.b.20200", "relay": "stunnel"}
+    carrier = run(host, path="/mnt/a", state="absent")
+    assert not carrier.get("failed"), carrier
+    assert carrier["lingering_relay"] == {"pid": 501, "state_file": "fs-12345678.mnt.a.20100", "relay": "stunnel"}
+    assert host.fstab.read_bytes() == b""
+
+
+def test_a_relay_that_is_gone_after_the_unmount_is_not_reported_lingering(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", fstab=OUR_LINE)
+
+    plain_umount = host.umount_top
+
+    def umount_and_the_relay_exits(path):
+        shutil.rmtree(host.root / "proc" / "435")
+        return plain_umount(path)
+
+    host.umount_top = umount_and_the_relay_exits
+    res = run(host, state="unmounted")
+    assert not res.get("failed"), res
+    assert "lingering_relay" not in res, res
+
+
+# ---------------------------------------------------------------- issue 11 case 9: a failed mount takes back what it left
+
+ATTEMPT = "fs-12345678.mnt.efs.20777"
+STUNNEL_UNTRUSTED = (
+    "2026.12.01 23:56:06 LOG5[0]: s_connect: connected 10.0.0.9:2049\n"
+    "2026.12.01 23:56:06 LOG4[0]: CERT: Pre-verification error: self-signed certificate\n"
+    "2026.12.01 23:56:06 LOG4[0]: Rejected by CERT at depth=0: CN=fs-12345678.efs.us-east-1.amazonaws.com\n"
+    "2026.12.01 23:56:06 LOG3[0]: SSL_connect: ssl/statem/statem_clnt.c:1889: certificate verify failed\n"
+)
+EFS_PROXY_WRONG_NAME = (
+    "2026-12-01T23:56:10.100Z 4242 WARN efs_proxy Failed to establish an initial connection to EFS. Error: "
+    "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for "
+    "'fs-12345678.efs.us-east-1.amazonaws.com'. (_ssl.c:992)\n"
+)
+
+
+def killed_helper(relay="stunnel", log=None, output=True, pid=4242, pid_file=False):
+    """What a helper stopped by mount_timeout leaves: a `~` state file (pid -1 until the relay started),
+    the tunnel config, the `+` directory and a relay (root's, in its own session) that keeps running."""
+
+    def leave(host):
+        efs, proc = host.root / "efs", host.root / "proc"
+        binary = "/usr/bin/stunnel" if relay == "stunnel" else "/usr/sbin/efs-proxy"
+        config = "/var/run/efs/stunnel-config." + ATTEMPT
+        cmd = [binary, config] + (["--tls"] if relay == "efs-proxy" else [])
+        (efs / ("~" + ATTEMPT)).write_text(json.dumps({"pid": -1 if pid_file else pid, "cmd": cmd}))
+        log_file = host.root / "log" / ("%s.%s.log" % (ATTEMPT, relay))
+        text = "pid = /var/run/efs/%s+/stunnel.pid\n" % ATTEMPT
+        if output:
+            text += "output = %s\n" % log_file
+        text += (
+            "[efs]\nclient = yes\naccept = 127.0.0.1:20777\nconnect = fs-12345678.efs.us-east-1.amazonaws.com:2049\n"
+        )
+        text += (
+            "verify = 2\nCAfile = /etc/amazon/efs/efs-utils.crt\ncheckHost = fs-12345678.efs.us-east-1.amazonaws.com\n"
+        )
+        (efs / ("stunnel-config." + ATTEMPT)).write_text(text)
+        (efs / (ATTEMPT + "+")).mkdir()
+        (efs / (ATTEMPT + "+") / "certificate.pem").write_text("x")
+        if pid_file:
+            (efs / (ATTEMPT + "+") / "stunnel.pid").write_text("%d\n" % pid)
+        if log:
+            log_file.write_text(log)
+        p = proc / str(pid)
+        (p / "fd").mkdir(parents=True)
+        (p / "cmdline").write_bytes(b"\0".join(a.encode() for a in cmd) + b"\0")
+        (p / "status").write_text("Name:\tstunnel4\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n")
+        os.symlink(binary + ("4" if relay == "stunnel" else ""), p / "exe")
+
+    return leave
+
+
+def test_a_timed_out_mount_cleans_its_own_leftovers_and_reports_nothing_changed(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+    efs = host.root / "efs"
+    # An earlier attempt's '~' file (not this run's) and another mount's live relay stay.
+    (efs / "~fs-12345678.mnt.efs.20999").write_text(json.dumps({"pid": 435, "cmd": ["/usr/bin/stunnel", "x"]}))
+    host.mount_result = (killed_helper(log=STUNNEL_UNTRUSTED), 124, "", "")
+    res = run(host, mount_timeout=30)
+    assert res["failed"] and res["msg"].startswith("mount failed: the helper did not finish within mount_timeout=30 s")
+    assert "certificate not trusted (CA bundle /etc/amazon/efs/efs-utils.crt): self-signed certificate" in res["msg"]
+    assert "CERT: Pre-verification error: self-signed certificate" in res["msg"]
+    assert res["relay_failure"]["file"].endswith(ATTEMPT + ".stunnel.log")
+    assert "fstab restored" in res["msg"] and "stopped stunnel pid 4242" in res["msg"]
+    assert res["cleaned_leftovers"] == [
+        "stopped stunnel pid 4242",
+        "removed ~" + ATTEMPT,
+        "removed stunnel-config." + ATTEMPT,
+        "removed %s+" % ATTEMPT,
+    ]
+    assert host.killed == [4242]
+    assert sorted(p.name for p in efs.iterdir() if "20777" in p.name) == []
+    assert (efs / "~fs-12345678.mnt.efs.20999").exists()
+    # Everything it did was taken back: nothing changed, and it says so.
+    assert res["changed"] is False and res["fstab_changed"] is False and res["mount_changed"] is False
+    assert res["msg"].endswith("nothing on the host was changed")
+    assert host.fstab.read_bytes() == FOREIGN
+
+
+def test_a_refused_host_name_is_quoted_from_the_efs_proxy_log(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False, efs_proxy=True)
+    host.mount_result = (killed_helper("efs-proxy", log=EFS_PROXY_WRONG_NAME, pid_file=True), 124, "", "")
+    res = run(host, mount_timeout=30)
+    assert "host name does not match (checkHost fs-12345678.efs.us-east-1.amazonaws.com)" in res["msg"]
+    assert "Hostname mismatch" in res["relay_failure"]["line"]
+    # The state file still said pid -1: the relay was found through its pid file, and stopped.
+    assert host.killed == [4242] and "stopped efs-proxy pid 4242" in res["msg"]
+
+
+def test_a_relay_without_a_log_gives_a_hint(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+    host.mount_result = (killed_helper(output=False), 124, "", "")
+    res = run(host, mount_timeout=30)
+    assert "stunnel_debug_enabled" in res["msg"] and "check the CA bundle /etc/amazon/efs/efs-utils.crt" in res["msg"]
+    assert "relay_failure" not in res
+
+
+def test_the_leftover_relay_is_only_stopped_when_it_is_that_relay(tmp_path, run):
+    """pid 435 is the relay of another mount (its cmdline names another config): never killed."""
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+
+    def leave(h):
+        (h.root / "efs" / ("~" + ATTEMPT)).write_text(
+            json.dumps({"pid": 435, "cmd": ["/usr/bin/stunnel", "/var/run/efs/stunnel-config." + ATTEMPT]})
+        )
+
+    host.mount_result = (leave, 124, "", "")
+    res = run(host, mount_timeout=30)
+    assert host.killed == [] and res["cleaned_leftovers"] == ["removed ~" + ATTEMPT]
+
+
+def test_a_rolled_back_mount_removes_the_directory_it_created(tmp_path, run):
+    host = Host(tmp_path, "v2_stunnel", mounted=False)
+    host.creates = True
+    host.mount_result = (None, 32, "", "mount.nfs4: Connection refused")
+    res = run(host)
+    assert res["failed"] and "fstab restored; removed directory /mnt/efs" in res["msg"]
+    assert host.removed == ["/mnt/efs"] and res["changed"] is False
+
+
+def test_a_failed_remount_after_an_unmount_is_a_change(tmp_path, run):
+    host = Host(tmp_path, "plain_nfs")
+    host.mount_result = (None, 32, "", "mount.nfs4: Connection refused")
+    res = run(host, remediate=True)
+    assert res["failed"] and "fstab restored" in res["msg"]
+    assert res["changed"] is True and res["mount_changed"] is True and res["fstab_changed"] is False
+    assert "nothing on the host was changed" not in res["msg"]

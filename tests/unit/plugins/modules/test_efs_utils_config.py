@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -96,3 +98,25 @@ def test_regional_settings_pure_function():
         "mount.cn-north-1": {"stunnel_cafile": CA},
     }
     assert conf.regional_settings(PACKAGED, {"mount": {}}, {}) == ({"mount": {}}, None)
+
+
+def test_symlinked_config_is_edited_through_the_link(tmp_path, capsys):
+    """/etc/amazon/efs/efs-utils.conf managed elsewhere (a config-management link): the link stays,
+    its target gets the edit with its mode, and AnsibleModule.atomic_move is given the target."""
+    real_dir = tmp_path / "managed"
+    real_dir.mkdir()
+    real = real_dir / "efs-utils.conf"
+    real.write_text(PACKAGED)
+    os.chmod(real, 0o600)
+    link = tmp_path / "efs-utils.conf"
+    link.symlink_to("managed/efs-utils.conf")
+    with patch_module_args(dict(path=str(link), settings={"mount": {"stunnel_cafile": CA}})):
+        with pytest.raises(SystemExit):
+            mod.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] is True, result
+    assert link.is_symlink() and os.readlink(link) == "managed/efs-utils.conf"
+    assert conf.read(real.read_text())["mount"]["stunnel_cafile"] == CA
+    assert real.read_text().replace(CA, "/etc/amazon/efs/efs-utils.crt") == PACKAGED
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(p.name for p in real_dir.iterdir()) == ["efs-utils.conf"]

@@ -227,6 +227,130 @@ def test_merge_round_trips_policy_verdicts(fleet):
     assert fs(again, "fs-12345678")["policy"] == fs(first, "fs-12345678")["policy"]
 
 
+# ---------------------------------------------------------------- across runs
+
+
+def run_meta(run_id, generated_at):
+    return dict(META, run_id=run_id, generated_at=generated_at)
+
+
+def pulled(record, run_id, generated_at, policies=()):
+    """The local report of one ansible-pull host (one host, its own run), as it lands on disk."""
+    return json.loads(json.dumps(rp.build([record], list(policies), [record["host"]], run_meta(run_id, generated_at))))
+
+
+def compliant_web1(fleet, checked_at):
+    """web1 after its plain mount was remediated: the record of web2's kind, under web1's name."""
+    return dict(copy.deepcopy(fleet[1]), host="web1", checked_at=checked_at)
+
+
+def test_pull_hosts_each_writing_their_report_make_one_fleet_report(fleet, schema):
+    web1, web2 = fleet
+    docs = [pulled(web1, "web1-1-1", "2026-12-01T23:00:30Z"), pulled(web2, "web2-1-1", "2026-12-01T23:00:31Z")]
+    doc = rp.merge_runs(docs, [], [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], [], META)
+    validate(doc, schema)
+    assert [(h["host"], h["run_id"]) for h in doc["hosts"]] == [("web1", "web1-1-1"), ("web2", "web2-1-1")]
+    f = fs(doc, "fs-12345678")
+    assert f["hosts_tls"] == ["web2"] and f["hosts_without_tls"] == ["web1"] and f["policy"]["enforces_tls"] is True
+    assert doc["summary"]["hosts_total"] == 2 and doc["compliant"] is False
+    assert doc["run_id"] == META["run_id"]
+    # web1 is remediated and reports again: its newer record replaces the old one, and the fleet passes.
+    docs.append(pulled(compliant_web1(fleet, "2026-12-02T00:00:00Z"), "web1-2-2", "2026-12-02T00:00:05Z"))
+    again = rp.merge_runs([doc] + docs, [], [], [], run_meta("ctl-2", "2026-12-02T00:01:00Z"))
+    validate(again, schema)
+    assert [h["run_id"] for h in again["hosts"]] == ["web1-2-2", "web2-1-1"]
+    assert fs(again, "fs-12345678")["hosts_tls"] == ["web1", "web2"]
+    # The policy verdict of the earlier fleet report is kept.
+    assert fs(again, "fs-12345678")["policy"]["enforces_tls"] is True and again["compliant"] is True
+
+
+def test_newer_checked_at_wins_whatever_the_order(fleet):
+    web1 = fleet[0]
+    fixed = compliant_web1(fleet, "2026-12-02T00:00:00Z")
+    old_doc = pulled(web1, "a", "2026-12-01T23:00:30Z")
+    new_doc = pulled(fixed, "b", "2026-12-02T00:00:05Z")
+    for docs in ([old_doc, new_doc], [new_doc, old_doc]):
+        doc = rp.merge_runs(docs, [], [], [], META)
+        assert doc["hosts"][0]["run_id"] == "b" and doc["hosts"][0]["compliant"], docs
+    # This call's record is older than what a pull host reported since: the newer one stays.
+    doc = rp.merge_runs([new_doc], [web1], [], ["web1"], META)
+    assert doc["hosts"][0]["run_id"] == "b" and doc["hosts"][0]["checked_at"] == "2026-12-02T00:00:00Z"
+    # On a tie this call wins.
+    tie = dict(copy.deepcopy(web1), checked_at="2026-12-02T00:00:00Z")
+    doc = rp.merge_runs([new_doc], [tie], [], ["web1"], META)
+    assert doc["hosts"][0]["run_id"] == META["run_id"] and not doc["hosts"][0]["compliant"]
+
+
+def test_an_entry_without_checked_at_is_as_old_as_its_report(fleet):
+    old = pulled(dict(fleet[1], checked_at=None), "a", "2026-12-01T22:00:00Z")
+    new = pulled(dict(fleet[1], checked_at=None, mounts=[]), "b", "2026-12-01T22:30:00Z")
+    doc = rp.merge_runs([new, old], [], [], [], META)
+    assert doc["hosts"][0]["run_id"] == "b"
+    assert rp.timestamp("2026-12-01T22:00:00Z") < rp.timestamp("2026-12-01T22:00:01+00:00")
+    assert rp.timestamp("2026-12-01T23:00:00+01:00") == rp.timestamp("2026-12-01T22:00:00Z")
+    assert rp.timestamp("yesterday") is None and rp.timestamp(None) is None
+    assert rp.timestamp("2026-12-01T22:00:00").tzinfo is not None
+
+
+def test_a_host_missing_now_replaces_another_runs_record_not_its_own_runs(fleet):
+    web1, web2 = fleet
+    earlier_run = pulled(web2, "other", "2026-12-01T23:00:31Z")
+    doc = rp.merge_runs([earlier_run], [web1], [], ["web1", "web2"], META)
+    web2_now = doc["hosts"][1]
+    assert web2_now["problems"] == [rp.NO_RECORD] and web2_now["run_id"] == META["run_id"]
+    assert web2_now["checked_at"] == META["generated_at"]
+    # An earlier serial batch of this run recorded web2: a later batch without its record keeps it.
+    batch1 = json.loads(json.dumps(rp.build([web2], [], ["web2"], META)))
+    for h in batch1["hosts"]:
+        h["run_id"] = META["run_id"]
+    doc = rp.merge_runs([batch1], [web1], [], ["web1", "web2"], META)
+    assert doc["hosts"][1]["compliant"] and doc["hosts"][1]["problems"] == []
+    # A placeholder written by an earlier report loses to a record observed later.
+    doc = rp.merge_runs([json.loads(json.dumps(rp.build([], [], ["web2"], META)))], [], [], [], META)
+    assert doc["hosts"][0]["checked_at"] == META["generated_at"]
+    later = dict(web2, checked_at="2026-12-01T23:06:00Z")
+    assert rp.merge_runs([doc, pulled(later, "x", "2026-12-01T23:06:01Z")], [], [], [], META)["hosts"][0]["compliant"]
+
+
+def test_policies_this_call_wins_else_the_newest_report(fleet):
+    web2 = fleet[1]
+    open_doc = pulled(web2, "a", "2026-12-01T23:00:00Z", [{"file_system_id": "fs-12345678", "verdict": OPEN}])
+    fixed_doc = pulled(web2, "b", "2026-12-01T23:10:00Z", [{"file_system_id": "fs-12345678", "verdict": ENFORCES}])
+    for docs in ([open_doc, fixed_doc], [fixed_doc, open_doc]):
+        assert fs(rp.merge_runs(docs, [], [], [], META), "fs-12345678")["policy"]["enforces_tls"] is True
+    now = rp.merge_runs([fixed_doc], [], [{"file_system_id": "fs-12345678", "verdict": UNKNOWN}], [], META)
+    assert fs(now, "fs-12345678")["policy"]["enforces_tls"] is None and not now["compliant"]
+    # A file system nobody judged stays unchecked; a policy of a file system no host mounts stays listed.
+    lone = pulled(web2, "c", "2026-12-01T23:20:00Z", [{"file_system_id": "fs-abcdef01", "verdict": ENFORCES}])
+    doc = rp.merge_runs([lone], [], [], [], META)
+    assert fs(doc, "fs-12345678")["policy"]["checked"] is False and fs(doc, "fs-abcdef01")["policy"]["checked"]
+
+
+def test_max_age_drops_hosts_that_stopped_reporting(fleet, schema):
+    web1, web2 = fleet
+    web1 = dict(web1, checked_at="2026-11-20T00:00:00Z")
+    stale = pulled(web1, "a", "2026-11-20T00:00:05Z", [{"file_system_id": "fs-12345678", "verdict": OPEN}])
+    fresh = pulled(web2, "b", "2026-12-01T23:00:31Z")
+    doc = rp.merge_runs([stale, fresh], [], [], [], META, max_age=86400)
+    validate(doc, schema)
+    assert [h["host"] for h in doc["hosts"]] == ["web2"] and doc["compliant"] is True
+    assert fs(doc, "fs-12345678")["policy"]["checked"] is False
+    assert [h["host"] for h in rp.merge_runs([stale, fresh], [], [], [], META)["hosts"]] == ["web1", "web2"]
+    # This call's own records are never too old.
+    old_record = dict(web1, checked_at="2026-01-01T00:00:00Z")
+    assert [h["host"] for h in rp.merge_runs([], [old_record], [], [], META, max_age=60)["hosts"]] == ["web1"]
+
+
+def test_merge_runs_of_a_merged_report_is_stable(fleet, schema):
+    docs = [pulled(fleet[0], "a", "2026-12-01T23:00:30Z"), pulled(fleet[1], "b", "2026-12-01T23:00:31Z")]
+    once = json.loads(json.dumps(rp.merge_runs(docs, [], [], [], META)))
+    twice = json.loads(json.dumps(rp.merge_runs([once, once] + docs, [], [], [], META)))
+    validate(twice, schema)
+    assert twice["hosts"] == once["hosts"] and twice["file_systems"] == once["file_systems"]
+    # Garbage among the inputs is ignored, not fatal.
+    assert rp.merge_runs([None, "x", {"hosts": [None, {"host": ""}]}], [], [], [], META)["hosts"] == []
+
+
 def test_stats_for_awx(fleet):
     doc = rp.build(fleet, [{"file_system_id": "fs-12345678", "verdict": ENFORCES}], ["web1", "web2"], META)
     stats = rp.stats(doc)
@@ -252,6 +376,45 @@ def test_schema_rejects_broken_documents(fleet, schema, mutate):
         doc["file_systems"][0]["file_system_id"] = "fs-XYZ"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_audit_playbook_entries_with_plan_or_read_errors_never_pass():
+    """playbooks/audit.yml passes efs_policy_report's entries: a refused desired policy or an unreadable one fails."""
+    from ansible_collections.aws_efs.transit.plugins.filter.efs_policy_report import efs_policy_report
+
+    info = {
+        "file_systems": [
+            {"file_system_id": "fs-12345678", "verdict": ENFORCES, "drift": None, "plan_error": "nobody could mount"},
+            {
+                "file_system_id": "fs-87654321",
+                "verdict": UNKNOWN,
+                "error": {"code": "FileSystemNotFound", "message": "no such file system"},
+            },
+            {"file_system_id": "fs-0123abcd", "verdict": ENFORCES},
+        ]
+    }
+    doc = rp.build([], efs_policy_report(info), meta=META)
+    assert fs(doc, "fs-12345678")["policy"]["compliant"] is False
+    assert "nobody could mount" in "; ".join(fs(doc, "fs-12345678")["policy"]["reasons"])
+    assert (
+        "cannot read the policy: FileSystemNotFound: no such file system" in fs(doc, "fs-87654321")["policy"]["reasons"]
+    )
+    assert fs(doc, "fs-0123abcd")["policy"]["compliant"] is True
+    assert doc["compliant"] is False
+
+
+def test_audit_playbook_discovered_file_system_is_judged_and_joined(schema):
+    """A file system only a host's undeclared mount names gets a verdict through efs_audit_file_systems."""
+    from ansible_collections.aws_efs.transit.plugins.filter.efs_report import efs_audit_file_systems
+
+    rec = audit_host_record("web1", INFO, audit_result("audit_mixed", undeclared="warn"))
+    declared = [{"file_system_id": "fs-12345678", "verdict": ENFORCES, "drift": False, "compliant": True}]
+    found = efs_audit_file_systems({"web1": {"efs_client_compliance": rec}}, ["web1"], declared)
+    assert "fs-12345678" not in found and found
+    doc = rp.build([rec], declared + [{"file_system_id": f, "verdict": OPEN} for f in found], ["web1"], META)
+    validate(doc, schema)
+    assert all(fs(doc, f)["policy"]["checked"] and not fs(doc, f)["policy"]["compliant"] for f in found)
+    assert doc["compliant"] is False
 
 
 # ---------------------------------------------------------------- one rule: the report and the role agree

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to aws_efs.transit
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""efs_client_info's reads, in one place so that efs_client_audit can return them too (one execution
+per audited host): the efs-utils package and files, efs-utils.conf, stunnel, the relay, the watchdog,
+and on request the host's OS facts (the same collectors as ansible.builtin.setup), the CA bundle's
+checksum and attributes, what efs_utils_config would change, and every wanted mount judged ahead
+exactly as efs_tls_mount would (_mount_judge). Reads only; what must change is decided by the pure
+rule in _client_plan.py.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible.module_utils.facts.system.pkg_mgr import PkgMgrFactCollector
+from ansible.module_utils.facts.system.platform import PlatformFactCollector
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
+from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
+from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge
+
+# The options efs_client_info and efs_client_audit share (documented in doc_fragments/client_info.py).
+INFO_ARGUMENT_SPEC = dict(
+    layout=dict(type="str", default="auto", choices=["auto"] + sorted(_helper.LAYOUTS)),
+    package_name=dict(type="str"),
+    package_format=dict(type="str", default="auto", choices=["auto", "deb", "rpm"]),
+    config_path=dict(type="path", default=_helper.CONFIG_FILE),
+    mount_helper_paths=dict(type="list", elements="path"),
+    watchdog_paths=dict(type="list", elements="path"),
+    efs_proxy_paths=dict(type="list", elements="path"),
+    stunnel_names=dict(type="list", elements="str"),
+    watchdog_unit=dict(type="str", default=_helper.WATCHDOG_UNIT),
+    relay=dict(type="str", default="auto", choices=["auto", "stunnel", "efs-proxy"]),
+    version=dict(type="str"),
+    check_hostname=dict(type="bool"),
+    ocsp=dict(type="bool"),
+    gather_os=dict(type="bool", default=False),
+)
+
+
+def package_version(module, name, package_format):
+    """(format, installed version or None) from one dpkg-query or rpm call."""
+    if package_format in ("auto", "deb"):
+        dpkg = module.get_bin_path("dpkg-query")
+        if dpkg:
+            _rc, out, _err = module.run_command([dpkg, "-W", "-f=${Status}\t${Version}", name])
+            return "deb", _helper.parse_package_query(out, "deb")
+        if package_format == "deb":
+            return "deb", None
+    rpm = module.get_bin_path("rpm")
+    if rpm:
+        _rc, out, _err = module.run_command([rpm, "-q", "--qf", "%{VERSION}-%{RELEASE}\n", name])
+        return "rpm", _helper.parse_package_query(out, "rpm")
+    return None, None
+
+
+def read_config(module, path):
+    """(exists, {section: {key: value}}, error or None) as the helper reads the file."""
+    if not os.path.isfile(path):
+        return False, {}, None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return True, conf.read(handle.read()), None
+    except OSError as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    except conf.IniValueError as exc:
+        return True, {}, str(exc)
+
+
+def stunnel_facts(module, names):
+    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": False, "ocsp_aia": False}
+    if stunnel["path"]:
+        # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
+        _rc, out, err = module.run_command([stunnel["path"], "-help"])
+        stunnel.update(_helper.parse_stunnel_help((out or "") + "\n" + (err or "")))
+    return stunnel
+
+
+def watchdog_facts(module, unit):
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return {"exists": False, "enabled": False, "active": False, "unit_file_state": None, "active_state": None}
+    _rc, out, _err = module.run_command(
+        [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", unit]
+    )
+    return _helper.parse_systemctl_show(out)
+
+
+def os_facts(module):
+    """The facts ansible.builtin.setup returns for gather_subset distribution, platform and pkg_mgr
+    (without the ansible_ prefix), from the same collectors."""
+    facts = {}
+    for collector in (PlatformFactCollector(), DistributionFactCollector()):
+        facts.update(collector.collect(module=module, collected_facts=facts))
+    prefixed = dict(("ansible_" + k, v) for k, v in facts.items())
+    facts.update(PkgMgrFactCollector().collect(module=module, collected_facts=prefixed))
+    return facts
+
+
+def _name(lookup, ident):
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
+def file_facts(module, path):
+    """{path, exists, checksum (SHA-1, as ansible.builtin.copy compares), owner, group, mode} of a file."""
+    out = {"path": path, "exists": False, "checksum": None, "owner": None, "group": None, "mode": None}
+    try:
+        st = os.stat(path)
+    except OSError:
+        return out
+    if not stat.S_ISREG(st.st_mode):
+        return dict(out, exists=True)
+    out.update(exists=True, checksum=module.sha1(path), mode="%04o" % stat.S_IMODE(st.st_mode))
+    out.update(owner=_name(pwd.getpwuid, st.st_uid), group=_name(grp.getgrgid, st.st_gid))
+    return out
+
+
+def config_plan(path, settings, regional=None, region=None):
+    """What efs_utils_config would do to the file: {path, exists, changed, changes, regional_section, error}."""
+    out = {"path": path, "exists": os.path.isfile(path), "changed": False, "changes": [], "regional_section": None}
+    out["error"] = None
+    if not out["exists"]:
+        return out
+    try:
+        before = _files.read_text(path) or ""
+        after, changes, section = conf.apply_settings(before, settings or {}, regional, region)
+    except (OSError, conf.IniValueError) as exc:
+        return dict(out, error=str(exc))
+    return dict(out, changed=after != before, changes=changes, regional_section=section)
+
+
+def read_info(module, p, os_release=_helper.OS_RELEASE):
+    """efs_client_info's base result (no `changed`) for the INFO_ARGUMENT_SPEC parameters p."""
+    layout = _helper.LAYOUTS.get(p["layout"]) or _helper.read_layout(os_release)
+    package = p["package_name"] or (layout.package_name if layout else "amazon-efs-utils")
+
+    package_format, version = package_version(module, package, p["package_format"])
+    mount_helper = _helper.first_existing(p["mount_helper_paths"] or _helper.candidates("mount.efs", layout))
+    if version is None and mount_helper:
+        # Installed by hand (make install, a copied tree): ask the helper itself.
+        rc, out, err = module.run_command([mount_helper, "--version"])
+        version = _helper.parse_helper_version_output(out or err) if rc == 0 else None
+
+    config_exists, config, config_error = read_config(module, p["config_path"])
+    check_hostname = p["check_hostname"]
+    if check_hostname is None:
+        check_hostname = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_hostname"), True)
+    ocsp = p["ocsp"]
+    if ocsp is None:
+        ocsp = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
+
+    stunnel = stunnel_facts(module, p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]))
+    efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))
+    choice = _helper.choose_relay(p["relay"], _helper.parse_version(version), efs_proxy, ocsp)
+    problems = [choice.problem] if choice.problem else []
+    if config_error:
+        problems.append("%s: %s" % (p["config_path"], config_error))
+    if version is not None:
+        problems.extend(_helper.stunnel_problems(choice.relay, stunnel, check_hostname, ocsp))
+
+    info = dict(
+        efs_utils=dict(
+            installed=version is not None or mount_helper is not None,
+            package=package,
+            package_format=package_format,
+            version=version,
+            version_major=(_helper.parse_version(version) or (None,))[0],
+            version_ok=_helper.version_matches(version, p["version"]),
+            mount_helper=mount_helper,
+            watchdog=_helper.first_existing(p["watchdog_paths"] or [_helper.WATCHDOG]),
+            config_path=p["config_path"],
+            config_exists=config_exists,
+            config=config,
+            config_error=config_error,
+            layout=layout.name if layout else None,
+        ),
+        stunnel=stunnel,
+        efs_proxy=efs_proxy,
+        relay=choice.relay,
+        relay_reason=choice.reason,
+        check_hostname=check_hostname,
+        ocsp=ocsp,
+        problems=problems,
+        watchdog=watchdog_facts(module, p["watchdog_unit"]),
+    )
+    if p["gather_os"]:
+        info["os"] = os_facts(module)
+    return info
+
+
+def judge_mounts(module, mounts, relay="auto", remediate=False, helper_version=None, paths=None):
+    """efs_tls_mount's check-mode result for every wanted mount (the role's efs_client_mounts), in order."""
+    paths = paths or _mount_judge.DEFAULT_PATHS
+    return [
+        _mount_judge.judge_ahead(module, _mount_judge.mount_params(m, relay, remediate, helper_version), paths)
+        for m in mounts or []
+    ]
