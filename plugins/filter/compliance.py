@@ -7,6 +7,8 @@ and module_utils/_helper.py (the layout table).
 
 - efs_client_layout(ansible_facts): the layout table's row for the host (package name and format,
   mount.efs, efs-proxy, stunnel names and package, state and log dirs).
+- efs_version_matches(installed, pin): the one version rule (module_utils/_helper.py): is a package
+  version (epoch, Debian revision, RPM release) the pinned upstream version; efs_upstream_version(installed).
 - efs_client_changes(info, wanted): what must change on a host (module_utils/_client_plan.py), from one
   efs_client_info result; the role runs only the steps it names.
 - efs_mount_records(mounts, results, check_mode=false): one record per wanted mount.
@@ -50,6 +52,10 @@ def efs_fleet_report(hostvars, hosts, policies=None, mode="converge", check_mode
     return _compliance.fleet_report(records, hosts, policies, mode, check_mode, generated_at)
 
 
+def efs_upstream_version(installed):
+    return _helper.version_text(_helper.parse_version(installed))
+
+
 def efs_policy_records(results):
     return [_compliance.policy_record(r) for r in results or []]
 
@@ -59,6 +65,8 @@ class FilterModule(object):
         return {
             "efs_client_layout": efs_client_layout,
             "efs_client_changes": _client_plan.changes,
+            "efs_version_matches": _helper.version_matches,
+            "efs_upstream_version": efs_upstream_version,
             "efs_mount_records": _compliance.mount_records,
             "efs_host_record": _compliance.host_record,
             "efs_host_failure_message": _compliance.host_failure_message,

@@ -77,17 +77,10 @@ def _port(entry):
 
 
 def _relay_state(state_files, path, port):
-    """(name, data) of the state file behind a loopback mount: its own by mount point, else by port."""
-    target = _fstab.normalize_mount_point(path)
-    own = [
-        n
-        for n, d in state_files.items()
-        if isinstance(d, dict)
-        and isinstance(d.get("mountpoint"), str)
-        and _fstab.normalize_mount_point(d["mountpoint"]) == target
-        and _proof.state_file_port(n) == port
-    ]
-    name = own[0] if own else _proof.find_carrier(state_files, None, port)
+    """(name, data) of the state file behind a loopback mount: its own on that port, else the port's carrier."""
+    name = _proof.find_own(state_files, None, path, port)
+    if name is None or _proof.state_file_port(name) != port:
+        name = _proof.find_carrier(state_files, None, port)
     return name, (state_files.get(name) if name else None)
 
 

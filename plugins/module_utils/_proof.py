@@ -208,26 +208,28 @@ def find_carrier(state_files, fs_id, port):
 
 
 def find_own(state_files, fs_id, path, port):
-    """This mount point's own state file: by exact name first, then by the JSON mountpoint."""
-    if port is not None:
-        exact = state_file_name(fs_id, path, port)
-        if exact in state_files:
-            return exact
+    """This mount point's own state file: by its JSON mountpoint or its name, the one on `port` first.
+
+    `fs_id` None takes any file system's (an undeclared mount: the state file names it). The one rule
+    for which state file belongs to a mount, for the proof and the audit alike.
+    """
     target = normalize_mount_point(path)
-    prefix = "%s.%s." % (fs_id, safe_mount_point_name(path))
+    prefix = "%s.%s." % (fs_id, safe_mount_point_name(path)) if fs_id else None
     candidates = []
     for name, data in state_files.items():
-        if not isinstance(data, dict):
-            continue
-        mp = data.get("mountpoint")
-        if isinstance(mp, str) and normalize_mount_point(mp) == target and state_file_fs_id(name, data) == fs_id:
-            candidates.append(name)
-        elif name.startswith(prefix) and name[len(prefix) :].isdigit():
+        # An unreadable file (None) still belongs to the mount its name gives.
+        mp = data.get("mountpoint") if isinstance(data, dict) else None
+        if isinstance(mp, str) and normalize_mount_point(mp) == target:
+            if fs_id is None or state_file_fs_id(name, data) == fs_id:
+                candidates.append(name)
+        elif prefix and name.startswith(prefix) and name[len(prefix) :].isdigit():
             candidates.append(name)
     if not candidates:
         return None
-    # Newest mount wins when stale files linger.
-    candidates.sort(key=lambda n: (_num(state_files[n], "mount_time"), n))
+    # The live mount's port first, then the newest mount when stale files linger.
+    candidates.sort(
+        key=lambda n: (port is not None and state_file_port(n) == port, _num(state_files[n], "mount_time"), n)
+    )
     return candidates[-1]
 
 

@@ -32,3 +32,20 @@ def test_every_filter_is_exposed():
         "efs_fleet_report",
         "efs_policy_record",
     } <= names
+
+
+@pytest.mark.parametrize(
+    "installed, pin, matches, upstream",
+    [
+        ("1:3.2.0-1", "3.2.0", True, "3.2.0"),  # an epoch: the role's old Jinja rule and _helper agree
+        ("3.2.0~standin1", "v3.2.0", True, "3.2.0"),
+        ("3.2.0-1.amzn2023", "3.2.0", True, "3.2.0"),
+        ("3.2.01", "3.2.0", False, "3.2.1"),
+        ("1.36.0-1", "3.2.0", False, "1.36.0"),
+        ("1.36.0-1", None, True, "1.36.0"),
+    ],
+)
+def test_version_filter_is_the_helpers_rule(installed, pin, matches, upstream):
+    filters = compliance.FilterModule().filters()
+    assert filters["efs_version_matches"](installed, pin) is matches
+    assert filters["efs_upstream_version"](installed) == upstream

@@ -738,3 +738,19 @@ def test_relay_log_file():
         "/var/log/amazon/efs/x.stunnel.log"
     )
     assert pr.relay_log_file("[efs]\noutput = nope\n") is None
+
+
+def test_find_own_prefers_the_live_port_then_the_newest_and_keeps_unreadable_files():
+    a, b = "fs-12345678.mnt.efs.20050", "fs-12345678.mnt.efs.20051"
+    files = {
+        a: {"mountpoint": "/mnt/efs", "mount_time": 2.0},
+        b: {"mountpoint": "/mnt/efs/", "mount_time": 1.0},  # older, but on the live port
+        "fs-87654321.mnt.efs.20052": {"mountpoint": "/mnt/efs", "mount_time": 3.0},
+    }
+    assert pr.find_own(files, FS_ID, "/mnt/efs", 20051) == b
+    assert pr.find_own(files, FS_ID, "/mnt/efs", None) == a
+    # An undeclared mount: any file system's, the port first.
+    assert pr.find_own(files, None, "/mnt/efs", 20052) == "fs-87654321.mnt.efs.20052"
+    assert pr.find_own({a: None}, FS_ID, "/mnt/efs", 20050) == a
+    assert pr.find_own({a: None}, None, "/mnt/efs", 20050) is None
+    assert pr.find_own(files, FS_ID, "/mnt/other", 20050) is None
