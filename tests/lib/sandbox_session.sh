@@ -9,15 +9,15 @@ mkdir -p "$PLOGS"
 
 # ensure_sandbox N [fresh|RELAY/LAYOUT]: reuse a running sandbox with at least N guests, else
 # start one with N. fresh: always start anew (sandbox.sh --modes from SANDBOX_MODES).
-# RELAY/LAYOUT (e.g. efs-proxy/deb): reuse only when guest1 runs that mode, else start N guests
-# with that mode. Without it, when SANDBOX_MODES is set, guests 1..N must have those modes
+# RELAY/LAYOUT (e.g. efs-proxy/deb): reuse when a running guest has that mode (guest_with_mode
+# names it), else start N guests with that mode. Without it, when SANDBOX_MODES is set, guests 1..N must have those modes
 # (the list cycling, as sandbox.sh --modes). Guests beyond N are left alone.
 ensure_sandbox() {
   local want=$1 how=${2:-} have modes_ok=1 specs i expected="" have_modes
   have=$(bash "$SB" status 2>/dev/null | grep -c '^guest[0-9]*: qemu pid' || true)
   have_modes=$(head -n "$want" "$BUILD/sandbox/modes" 2>/dev/null | tr '\n' ' ' || true)
   if [ -n "$how" ] && [ "$how" != fresh ]; then
-    [ "${have_modes%% *}" = "$how" ] || modes_ok=0
+    grep -qxF "$how" "$BUILD/sandbox/modes" 2>/dev/null || modes_ok=0
   elif [ -n "${SANDBOX_MODES:-}" ]; then
     read -ra specs <<< "$SANDBOX_MODES"
     for i in $(seq 0 $(( want - 1 ))); do expected+="${specs[$(( i % ${#specs[@]} ))]} "; done
@@ -74,4 +74,12 @@ for name, hv in inv["all"]["children"]["efs_clients"]["hosts"].items():
     mount = (extra.get("efs_client_mounts") or hv["efs_client_mounts"])[0]
     print(name, mount["file_system_id"], mount["path"], hv.get("sandbox_relay", "stunnel"), hv.get("sandbox_layout", "deb"))
 PY
+}
+
+# guest_with_mode RELAY/LAYOUT: the first guest of the sandbox with that mode.
+guest_with_mode() {
+  local n
+  n=$(grep -nxF "$1" "$BUILD/sandbox/modes" 2>/dev/null | head -n 1 | cut -d: -f1)
+  [ -n "$n" ] || die "no guest of the sandbox runs $1 (modes: $(tr '\n' ' ' < "$BUILD/sandbox/modes" 2>/dev/null))"
+  echo "guest$n"
 }

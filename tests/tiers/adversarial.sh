@@ -4,19 +4,23 @@
 # The adversarial tier: issue 5's attacks and faults against a real guest, each case staged in
 # the guest, attacked with the collection's modules/playbooks, and checked from outside over ssh
 # (findmnt, ss, /srv/efs, fstab sha256, /var/run/efs). See docs/ADVERSARIAL.md.
-# Attacks guest1 of the sandbox the guest tier left running (efs-proxy/deb there) when guest1 has
-# the wanted relay mode; otherwise (alone, or another mode) it starts one guest in that mode and
-# converges site.yml. ADV_MODE=RELAY/LAYOUT picks the mode (default: the first of SANDBOX_MODES,
-# else efs-proxy/deb, the relay of efs-utils 2.x/3.x; ADV_MODE=stunnel/deb for stunnel).
-# ADV_CASES="7 4" runs only those cases (default: all, in the order below); ADV_RESTORE=0 skips
-# the final converge; ADV_MOUNT_TIMEOUT bounds the failing mounts of cases 1 and 2 (default 30 s).
+# Attacks the guest of the sandbox the guest tier left running that has the wanted relay mode
+# (guest1, efs-proxy/deb, there); without one it starts one guest in that mode and converges
+# site.yml. ADV_MODE=RELAY/LAYOUT picks the mode (default: the first of SANDBOX_MODES, else
+# efs-proxy/deb, the relay of efs-utils 2.x/3.x). ADV_CASES="7 4" runs only those cases (default:
+# all, in the order below); ADV_RESTORE=0 skips the final converge; ADV_MOUNT_TIMEOUT bounds the
+# failing mounts of cases 1 and 2 (default 30 s).
+# Both relays: after the full pass in the first mode, a second pass runs the cases whose outcome
+# depends on the relay (ADV_SECOND_CASES) in the other relay's mode of SANDBOX_MODES (stunnel/rpm
+# in the default sandbox), unless ADV_MODE or ADV_CASES was given or ADV_SECOND_CASES is empty.
 set -euo pipefail
 . "$(dirname "$0")/../lib/env.sh"
 . "$REPO/tests/lib/sandbox_session.sh"
 cd "$REPO"
 
 ADV=tests/integration/adversarial
-H=guest1
+SECOND_PASS=0
+[ -n "${ADV_MODE:-}${ADV_CASES:-}" ] || SECOND_PASS=1
 ADV_MODE=${ADV_MODE:-${SANDBOX_MODES:-efs-proxy/deb}}
 ADV_MODE=${ADV_MODE%% *}
 [[ $ADV_MODE == */* ]] || ADV_MODE=$ADV_MODE/deb
@@ -63,7 +67,7 @@ relay_conf_checks() {
   pid=$(g "cat /var/run/efs/fs-*.$port" | python -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
   g "tr '\\0' ' ' < /proc/$pid/cmdline" | grep -q -- ' --tls' || die "$label: efs-proxy pid $pid on $port runs without --tls"
 }
-# site.yml / audit.yml on guest1 only (and the controller's plays): other guests of the sandbox
+# site.yml / audit.yml on the attacked guest only (and the controller's plays): other guests of the sandbox
 # are not this tier's.
 gplay() { play "$@" --limit "$H,localhost"; }
 # Every NFS mount in the guest, one "TARGET SOURCE OPTIONS" line each.
@@ -73,7 +77,7 @@ nfs_mounts() { g "findmnt -rn -t nfs,nfs4 -o TARGET,SOURCE,OPTIONS || true"; }
 aplay() {
   local name=$1 book=$2; shift 2
   ANSIBLE_CALLBACKS_ENABLED="$ANSIBLE_CALLBACKS_ENABLED,ansible.posix.profile_tasks" \
-    play "adv-$name" "$ADV/$book" -e "fs_id=$FS" "$@"
+    play "adv-$name" "$ADV/$book" -e "fs_id=$FS" -e "adv_host=$H" "$@"
 }
 
 # Every mount of the file system goes first: NFSv4.1 client sharing would otherwise let a new
@@ -510,7 +514,8 @@ case_() {
   fi
 }
 
-timed "sandbox (reuse guest1 in $ADV_MODE, or start)" ensure_sandbox 1 "$ADV_MODE"
+timed "sandbox (reuse a guest in $ADV_MODE, or start)" ensure_sandbox 1 "$ADV_MODE"
+H=$(guest_with_mode "$ADV_MODE")
 read -r _ FS MNT relay layout <<< "$(guest_facts | awk -v h="$H" '$1 == h')"
 [ "$relay/$layout" = "$ADV_MODE" ] || die "$H runs $relay/$layout, not $ADV_MODE (inventory $INV)"
 log "$H ($ADV_MODE): file system $FS at $MNT; helper: $(cat "$BUILD/sandbox/helper" 2>/dev/null || echo unknown)"
@@ -545,4 +550,16 @@ print_phases
 if [ "${#FAILED[@]}" -gt 0 ]; then
   die "failed: ${FAILED[*]}"
 fi
-log "all adversarial cases passed"
+log "all adversarial cases passed ($ADV_MODE on $H)"
+# The other relay: the cases whose checks differ by relay (kill and heal, TLS refused, impostor,
+# hung relay, CA without a certificate).
+if [ "$SECOND_PASS" = 1 ] && [ -n "${ADV_SECOND_CASES-4 1 2 12 13 20}" ]; then
+  other=""
+  for m in ${SANDBOX_MODES:-}; do
+    [ "${m%/*}" != "$RELAY" ] && { other=$m; break; }
+  done
+  # Alone (no sandbox modes of the other relay): ensure_sandbox starts a guest in that mode.
+  [ -n "$other" ] || { other=stunnel/deb; [ "$RELAY" = stunnel ] && other=efs-proxy/deb; }
+  log "second pass: ${ADV_SECOND_CASES-4 1 2 12 13 20} in $other"
+  ADV_MODE=$other ADV_CASES="${ADV_SECOND_CASES-4 1 2 12 13 20}" TIER="$TIER-${other%/*}" bash "$0"
+fi
