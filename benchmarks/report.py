@@ -486,7 +486,8 @@ def main(argv):
         f"accelerator **{run.get('accel', '?')}** (software emulation: every guest instruction is translated, so "
         "guest CPU work is far slower than on hardware), 1 vCPU and "
         f"{run.get('mem', '512')} MiB each.",
-        f"- Mount helper: {run.get('helper', '?')}; relay: stunnel (TLS 1.2+, verify = 2, checkHost).",
+        f"- Mount helper: {run.get('helper', '?')}; relay per guest (relay/file layout): "
+        f"{', '.join(run.get('modes') or ['stunnel/deb'])} (TLS 1.2+, verify = 2, checkHost).",
         f"- Controller: {machine.get('ansible', '?')}, Python {machine.get('python', '?')}; "
         "pipelining on, SSH to the guests through qemu's user-mode network.",
         "",
@@ -495,7 +496,7 @@ def main(argv):
         "therefore scale with the CPU left over, not with forks: on real hosts each guest has its own CPUs "
         "and the controller is the only shared part. Absolute times here are far above what EC2 instances "
         "see; the ratios (role vs floor, module vs stat, TLS vs plain) are the useful numbers, and even "
-        "they are inflated where guest CPU dominates (TLS encryption in stunnel runs emulated).",
+        "they are inflated where guest CPU dominates (TLS encryption in the relay runs emulated).",
         "",
     ]
     summ = summary(results)

@@ -100,7 +100,7 @@ def read(name, default="?"):
         return default
 json.dump({"date": sys.argv[2], "seconds": int(sys.argv[3]), "guests": int(sys.argv[4]), "accel": sys.argv[5],
            "release": read("release", "bookworm"), "helper": read("helper"),
-           "mem": os.environ.get("SANDBOX_MEM", "512")}, open(sys.argv[1], "w"), indent=2)
+           "mem": os.environ.get("SANDBOX_MEM", "512"), "modes": read("modes").split()}, open(sys.argv[1], "w"), indent=2)
 PY
 
 report

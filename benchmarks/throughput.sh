@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What encryption costs: sequential write and read through the TLS relay (the role's mount,
-# kernel -> stunnel client -> TLS -> the mount target's stunnel -> nfsd) versus a plain NFSv4.1
+# kernel -> the client relay, efs-proxy or stunnel -> TLS -> the mount target's stunnel -> nfsd) versus a plain NFSv4.1
 # mount of the same export straight to nfsd (port 12049), on the same guest, same size.
 # Rounds alternate TLS and plain so that load from elsewhere on the host hits both alike. Before
 # each plain round every mount of the file system is unmounted (NFSv4.1 client sharing would
@@ -28,7 +28,7 @@ check_tls() {
   local port
   port=$(port_of "$MNT")
   if [ -z "$port" ] || [ "$port" = 12049 ]; then die "$MNT is not mounted through a relay (port '${port}')"; fi
-  gssh "$HOST" "ss -Hltnp 'sport = :$port'" | grep -q stunnel || die "port $port on $HOST is not a stunnel relay"
+  gssh "$HOST" "ss -Hltnp 'sport = :$port'" | grep -Eq '"(stunnel|efs-proxy)"' || die "port $port on $HOST is not a TLS relay (efs-proxy, stunnel)"
   [ "$(nfs_mounts)" = "$MNT " ] || die "other NFS mounts beside $MNT: $(nfs_mounts)"
 }
 

@@ -11,7 +11,7 @@
 # (MiB, default 512), SANDBOX_BOOT_TIMEOUT (s, default 420), EFS_UTILS_DEB (a real package),
 # SANDBOX_MODES (as --modes). --modes gives each guest in turn (cycling) the relay its mounts use
 # (efs-proxy or stunnel: efs_client_relay) and the stand-in's file layout (deb: efs-proxy in
-# /usr/bin, rpm: /sbin/mount.efs and /sbin/efs-proxy as upstream's RPM). Default: stunnel/deb.
+# /usr/bin, rpm: /sbin/mount.efs and /sbin/efs-proxy as upstream's RPM). Default: efs-proxy/deb (efs-utils 2.x/3.x's relay).
 # Guests reach http://10.0.2.100/ = $SB_STATE/www on the controller (a package mirror for tests).
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -245,7 +245,7 @@ prepare_package() {
 # "RELAY/LAYOUT ..." -> one line per guest in $SB_STATE/modes (the list repeats when shorter).
 write_modes() {
   local n=$1 spec specs i
-  read -ra specs <<< "${2:-stunnel/deb}"
+  read -ra specs <<< "${2:-efs-proxy/deb}"
   [ "${#specs[@]}" -gt 0 ] || die "--modes is empty"
   for spec in "${specs[@]}"; do
     [[ $spec =~ ^(efs-proxy|stunnel)/(deb|rpm)$ ]] || die "bad mode '$spec': want efs-proxy|stunnel / deb|rpm"
