@@ -48,7 +48,8 @@ READ_LIMIT = 8 * 1024 * 1024
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        # No options but the terms: no set_options(), which before ansible-core 2.19 needs the
+        # plugin loader's _load_name (a lookup made outside the loader, as in the unit tests).
         out = []
         for term in terms:
             path = self.find_file_in_search_path(variables, "files", term, ignore_missing=True)
