@@ -562,13 +562,15 @@ fi
 log "all adversarial cases passed ($ADV_MODE on $H)"
 # The other relay: the cases whose checks differ by relay (kill and heal, TLS refused, impostor,
 # hung relay, CA without a certificate).
-if [ "$SECOND_PASS" = 1 ] && [ -n "${ADV_SECOND_CASES-4 1 2 12 13 20}" ]; then
+# 1 and 2 leave the path unmounted (the cases before need the mount), so they come last.
+SECOND_CASES=${ADV_SECOND_CASES-4 12 13 20 1 2}
+if [ "$SECOND_PASS" = 1 ] && [ -n "$SECOND_CASES" ]; then
   other=""
   for m in ${SANDBOX_MODES:-}; do
     [ "${m%/*}" != "$RELAY" ] && { other=$m; break; }
   done
   # Alone (no sandbox modes of the other relay): ensure_sandbox starts a guest in that mode.
   [ -n "$other" ] || { other=stunnel/deb; [ "$RELAY" = stunnel ] && other=efs-proxy/deb; }
-  log "second pass: ${ADV_SECOND_CASES-4 1 2 12 13 20} in $other"
-  ADV_MODE=$other ADV_CASES="${ADV_SECOND_CASES-4 1 2 12 13 20}" TIER="$TIER-${other%/*}" bash "$0"
+  log "second pass: $SECOND_CASES in $other"
+  ADV_MODE=$other ADV_CASES="$SECOND_CASES" TIER="$TIER-${other%/*}" bash "$0"
 fi
