@@ -172,11 +172,15 @@ pull_on_guest() {
   run1=$(pull_check_reports "$g" "$fs" "$mnt" "$relay")
   log "$g: the pull run remounted $mnt over TLS ($relay, pid $pid, alive after the run) and wrote its reports"
 
-  # Again: nothing to change, the same relay, the host's record replaced in both reports.
-  pull_run "$g" second
-  python "$REPO/tests/lib/recap.py" "$PLOGS/pull-second.log" changed=0 failed=0
-  [ "$(pull_check_mount "$g" "$fs" "$mnt" "$relay")" = "$pid" ] || die "$g: the second run changed the relay"
-  pull_check_reports "$g" "$fs" "$mnt" "$relay" "$run1" > /dev/null
+  # A second run (nothing to change, the host's record replaced) costs ~3 min of emulated CPU:
+  # only with PULL_SECOND_RUN=1. The role's no-change run is the guest tier's idempotence phase,
+  # the replacing of a host's record across runs is unit-tested (test_report.py merge_runs).
+  if [ "${PULL_SECOND_RUN:-0}" = 1 ]; then
+    pull_run "$g" second
+    python "$REPO/tests/lib/recap.py" "$PLOGS/pull-second.log" changed=0 failed=0
+    [ "$(pull_check_mount "$g" "$fs" "$mnt" "$relay")" = "$pid" ] || die "$g: the second run changed the relay"
+    pull_check_reports "$g" "$fs" "$mnt" "$relay" "$run1" > /dev/null
+  fi
 
   # Never two runs at once: with the lock taken, a run exits 75 at once and counts as success.
   # The holder lets go by itself (no kill); the wait for the lock makes sure it has.
@@ -194,7 +198,7 @@ pull_on_guest() {
   gssh "$g" "systemctl show -p RandomizedDelayUSec --value $PULL_UNIT.timer" | grep -qx 25min \
     || die "$g: $PULL_UNIT.timer has no randomised delay"
   gssh "$g" "systemctl disable $PULL_UNIT.timer 2>&1" > /dev/null || die "$g: cannot disable $PULL_UNIT.timer again"
-  log "$g: second run changed nothing, a locked run skipped (75), the timer was enabled (and is disabled again)"
+  log "$g: a locked run skipped (75), the timer was enabled (and is disabled again)$([ "${PULL_SECOND_RUN:-0}" = 1 ] && echo '; a second run changed nothing')"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
