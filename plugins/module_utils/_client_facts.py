@@ -24,6 +24,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge
+from ansible_collections.aws_efs.transit.plugins.module_utils._tls_settings import tls_settings
 
 # The options efs_client_info and efs_client_audit share (documented in doc_fragments/client_info.py).
 INFO_ARGUMENT_SPEC = dict(
@@ -151,12 +152,10 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
         version = _helper.parse_helper_version_output(out or err) if rc == 0 else None
 
     config_exists, config, config_error = read_config(module, p["config_path"])
-    check_hostname = p["check_hostname"]
-    if check_hostname is None:
-        check_hostname = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_hostname"), True)
-    ocsp = p["ocsp"]
-    if ocsp is None:
-        ocsp = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
+    # What the file says, by the one reading of it (_tls_settings), unless the caller says otherwise.
+    settings = tls_settings(config)
+    check_hostname = settings["check_hostname"] if p["check_hostname"] is None else p["check_hostname"]
+    ocsp = settings["ocsp"] if p["ocsp"] is None else p["ocsp"]
 
     stunnel = stunnel_facts(module, p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]))
     efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))

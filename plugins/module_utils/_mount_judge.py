@@ -21,6 +21,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_options as mo
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_plan as mp
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof
+from ansible_collections.aws_efs.transit.plugins.module_utils._tls_settings import tls_settings
 
 # efs_tls_mount's options; efs_client_info validates the role's mounts against the same spec.
 ARGUMENT_SPEC = dict(
@@ -106,7 +107,7 @@ class Helper(object):
             config = conf.read(_files.read_text(paths.config_file) or "")
         except conf.IniValueError:
             config = {}
-        self.ocsp_config = conf.ini_bool(conf.mount_value(config, "stunnel_check_cert_validity"), False)
+        self.ocsp_config = tls_settings(config)["ocsp"]
 
     def ask_version(self):
         rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
