@@ -42,7 +42,8 @@ def lock_path_for(path):
     return posixpath.join(posixpath.dirname(path) or ".", ".%s.efs.lock" % posixpath.basename(path))
 
 
-def _acquire(fd, timeout):
+def acquire_lock(fd, timeout):
+    """An exclusive flock on the open file fd, waiting up to timeout seconds (TimeoutError after)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -100,7 +101,7 @@ def locked_update(path, edit, move=None, backup=None, lock_timeout=30.0, lock_pa
     lock_path = lock_path or lock_path_for(path)
     lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        _acquire(lock_fd, lock_timeout)
+        acquire_lock(lock_fd, lock_timeout)
         before = read_text(path)
         after = edit(before or "")
         if before is not None and after == before:

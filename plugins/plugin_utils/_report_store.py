@@ -8,12 +8,11 @@ system, AWX job slices). The merge itself is _report.merge_runs (pure)."""
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import glob
 import json
 import os
-import time
+
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files
 
 LOCK_TIMEOUT = 120
 
@@ -69,15 +68,10 @@ def locked(directory, name, timeout=None):
     path = os.path.join(directory, ".%s.lock" % name)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                    raise OSError(e.errno, "cannot lock %s: %s" % (path, e.strerror))
-                time.sleep(0.2)
+        try:
+            _files.acquire_lock(fd, LOCK_TIMEOUT if timeout is None else timeout)
+        except OSError as e:
+            raise OSError(e.errno, "cannot lock %s: %s" % (path, e.strerror or e)) from None
         yield path
     finally:
         os.close(fd)
