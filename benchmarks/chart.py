@@ -48,10 +48,11 @@ def compliance_panel(report, x0, y0, w):
             fill=GREEN if report.get("compliant") else RED,
         )
     )
-    policies = report.get("policies") or []
+    counts = report["summary"]
+    policies = [f["policy"] for f in report.get("file_systems") or [] if f["policy"].get("checked")]
     bars = [
-        ("hosts", report["hosts_compliant"], report["hosts_total"]),
-        ("mounts", report["mounts_compliant"], report["mounts_total"]),
+        ("hosts", counts["hosts_compliant"], counts["hosts_total"]),
+        ("mounts", counts["mounts_compliant"], counts["mounts_total"]),
     ]
     if policies:
         bars.append(("policies", sum(1 for p in policies if p.get("compliant")), len(policies)))

@@ -289,9 +289,9 @@ def compliance_md(c):
         ]
         for h in c.get("hosts", [])
     ]
-    # The role's report (converge) has the counts at the top; playbooks/audit.yml's (efs_report) under summary.
-    s = c.get("summary") or c
-    pol = c.get("policies") or [f["policy"] for f in c.get("file_systems") or [] if f["policy"].get("checked")]
+    # One schema (efs_report) for the role's report and audit.yml's.
+    s = c["summary"]
+    pol = [f["policy"] for f in c.get("file_systems") or [] if f["policy"].get("checked")]
     return "\n".join(
         [
             f"From the role's report (`efs-transit-compliance.json`, {c.get('generated_at')}): "

@@ -83,8 +83,10 @@ options:
     type: bool
   gather_os:
     description:
-      - Also return C(os), the host's facts as C(ansible.builtin.setup) returns for C(gather_subset) C(distribution),
-        C(platform) and C(pkg_mgr) (the same collectors), so that a play needs no fact gathering of its own.
+      - Also return C(os), the OS facts the efs_client role resolves its settings from, with the values
+        C(ansible.builtin.setup) gives them, so that a play needs no fact gathering of its own.
+      - Read from C(/etc/os-release) (and C(/etc/debian_version)), not by Ansible's fact collectors, whose
+        package would be sent to the host and imported on every run.
     type: bool
     default: false
 """

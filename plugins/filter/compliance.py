@@ -16,7 +16,6 @@ and module_utils/_helper.py (the layout table).
 - efs_host_failure_message(record).
 - efs_file_system_compliant(verdict), efs_file_system_record(file_system_id, verdict, changed, error),
   efs_policy_record(result): the server side, from the policy verdict.
-- efs_fleet_report(hostvars, hosts, policies, mode, check_mode, generated_at), efs_summary_lines(report).
 """
 
 from __future__ import annotations
@@ -41,17 +40,6 @@ def efs_client_layout(facts):
     return _helper.layout_dict(name)
 
 
-def efs_fleet_report(hostvars, hosts, policies=None, mode="converge", check_mode=False, generated_at=None):
-    """The fleet report from every host's efs_client_compliance fact (a host without one failed early)."""
-    records = []
-    for host in hosts or []:
-        try:
-            records.append(hostvars[host]["efs_client_compliance"])
-        except KeyError:
-            records.append(None)
-    return _compliance.fleet_report(records, hosts, policies, mode, check_mode, generated_at)
-
-
 def efs_upstream_version(installed):
     return _helper.version_text(_helper.parse_version(installed))
 
@@ -74,6 +62,4 @@ class FilterModule(object):
             "efs_file_system_record": _compliance.file_system_record,
             "efs_policy_record": _compliance.policy_record,
             "efs_policy_records": efs_policy_records,
-            "efs_fleet_report": efs_fleet_report,
-            "efs_summary_lines": _compliance.summary_lines,
         }

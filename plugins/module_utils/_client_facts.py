@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """efs_client_info's reads, in one place so that efs_client_audit can return them too (one execution
 per audited host): the efs-utils package and files, efs-utils.conf, stunnel, the relay, the watchdog,
-and on request the host's OS facts (the same collectors as ansible.builtin.setup), the CA bundle's
+and on request the host's OS facts (as ansible.builtin.setup names them, _os_facts), the CA bundle's
 checksum and attributes, what efs_utils_config would change, and every wanted mount judged ahead
 exactly as efs_tls_mount would (_mount_judge). Reads only; what must change is decided by the pure
 rule in _client_plan.py.
@@ -16,14 +16,11 @@ import os
 import pwd
 import stat
 
-from ansible.module_utils.facts.system.distribution import DistributionFactCollector
-from ansible.module_utils.facts.system.pkg_mgr import PkgMgrFactCollector
-from ansible.module_utils.facts.system.platform import PlatformFactCollector
-
 from ansible_collections.aws_efs.transit.plugins.module_utils import _efs_utils_conf as conf
 from ansible_collections.aws_efs.transit.plugins.module_utils import _files
 from ansible_collections.aws_efs.transit.plugins.module_utils import _helper
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge
+from ansible_collections.aws_efs.transit.plugins.module_utils import _os_facts
 from ansible_collections.aws_efs.transit.plugins.module_utils._tls_settings import tls_settings
 
 # The options efs_client_info and efs_client_audit share (documented in doc_fragments/client_info.py).
@@ -91,17 +88,6 @@ def watchdog_facts(module, unit):
         [systemctl, "show", "-p", "LoadState", "-p", "UnitFileState", "-p", "ActiveState", unit]
     )
     return _helper.parse_systemctl_show(out)
-
-
-def os_facts(module):
-    """The facts ansible.builtin.setup returns for gather_subset distribution, platform and pkg_mgr
-    (without the ansible_ prefix), from the same collectors."""
-    facts = {}
-    for collector in (PlatformFactCollector(), DistributionFactCollector()):
-        facts.update(collector.collect(module=module, collected_facts=facts))
-    prefixed = dict(("ansible_" + k, v) for k, v in facts.items())
-    facts.update(PkgMgrFactCollector().collect(module=module, collected_facts=prefixed))
-    return facts
 
 
 def _name(lookup, ident):
@@ -192,7 +178,7 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
         watchdog=watchdog_facts(module, p["watchdog_unit"]),
     )
     if p["gather_os"]:
-        info["os"] = os_facts(module)
+        info["os"] = _os_facts.read()
     return info
 
 

@@ -195,9 +195,9 @@ problems:
   elements: str
 os:
   description:
-    - The host's facts as C(ansible.builtin.setup) returns them for C(gather_subset) C(distribution), C(platform)
-      and C(pkg_mgr), without the C(ansible_) prefix (C(distribution), C(distribution_version),
-      C(distribution_major_version), C(os_family), C(architecture), C(pkg_mgr), ...).
+    - The host's C(distribution), C(distribution_version), C(distribution_major_version), C(os_family),
+      C(system), C(machine), C(architecture) and C(pkg_mgr), with the values C(ansible.builtin.setup) gives
+      them (without the C(ansible_) prefix).
   returned: when O(gather_os) is true
   type: dict
   sample: {"distribution": "Debian", "distribution_major_version": "12", "os_family": "Debian", "architecture": "x86_64"}

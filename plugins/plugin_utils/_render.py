@@ -64,7 +64,12 @@ def markdown(doc):
             gen["collection_version"] or "",
             gen["ansible_core_version"] or "",
             doc["mode"],
-            ", check mode: nothing was changed" if doc["check_mode"] else "",
+            # A converge run in check mode predicts; an audit reads, so its verdict stands.
+            (
+                (", check mode: predicted, nothing was changed" if doc["mode"] == "converge" else ", check mode")
+                if doc["check_mode"]
+                else ""
+            ),
             doc["schema_version"],
             doc["schema"],
         ),

@@ -46,8 +46,7 @@ import json
 import sys
 
 report = json.load(open(sys.argv[1]))
-# The report's summary block (older reports kept the counts at the top level).
-counts = report.get("summary") or report
+counts = report["summary"]
 print()
 print("==================== compliance summary ====================")
 print("mount helper on the guest: %s" % sys.argv[2])
@@ -56,7 +55,7 @@ print(
     % ("COMPLIANT" if report.get("compliant") else "NOT COMPLIANT", counts.get("hosts_compliant"),
        counts.get("hosts_total"), counts.get("mounts_compliant"), counts.get("mounts_total"))
 )
-policies = [fs.get("policy") or {} for fs in report.get("file_systems") or []] or report.get("policies") or []
+policies = [fs["policy"] for fs in report.get("file_systems") or [] if fs["policy"].get("checked")]
 for policy in policies:
     print("policy %s: %s%s" % (policy.get("file_system_id"), "enforces TLS" if policy.get("compliant") else "does NOT enforce TLS",
                               "".join("; " + r for r in policy.get("reasons") or [])))
@@ -87,5 +86,5 @@ Look around (the sandbox stays up):
   make down                                 # stops the guest and the emulator
 EOF
 # The demo's claim, checked: a demo that prints NOT COMPLIANT is a failed demo.
-python -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r.get("summary") or r; sys.exit(0 if r.get("compliant") and c.get("mounts_compliant") == c.get("mounts_total") != 0 else 1)' "$json" \
+python -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r["summary"]; sys.exit(0 if r.get("compliant") and c.get("mounts_compliant") == c.get("mounts_total") != 0 else 1)' "$json" \
   || die "the sandbox is not compliant after site.yml (summary above)"

@@ -14,22 +14,12 @@ def test_layout_filter_from_facts():
         compliance.efs_client_layout({"distribution": "Archlinux", "os_family": "Archlinux"})
 
 
-def test_fleet_filter_reads_each_hosts_record():
-    hostvars = {
-        "h1": {"efs_client_compliance": {"host": "h1", "compliant": True, "mounts": [], "problems": []}},
-        "h2": {},
-    }
-    report = compliance.efs_fleet_report(hostvars, ["h1", "h2"])
-    assert [h["compliant"] for h in report["hosts"]] == [True, False]
-
-
 def test_every_filter_is_exposed():
     names = set(compliance.FilterModule().filters())
     assert {
         "efs_client_layout",
         "efs_mount_records",
         "efs_host_record",
-        "efs_fleet_report",
         "efs_policy_record",
     } <= names
 

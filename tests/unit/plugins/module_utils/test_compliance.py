@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.aws_efs.transit.plugins.module_utils import _compliance as c
+from ansible_collections.aws_efs.transit.plugins.plugin_utils import _report as rp
 
 PROVEN = {"changed": False, "proof": {"compliant": True, "tls": True, "relay": "stunnel", "port": 20529, "reasons": []}}
 
@@ -83,90 +84,19 @@ def test_policy_record_from_a_failed_result():
 
 
 def test_fleet():
+    """The role's converge records through the one report (efs_report): the fleet verdict and counts."""
     good = c.host_record(INFO, c.mount_records([{"path": "/a"}], [PROVEN]), "h1")
-    report = c.fleet_report([good, None], ["h1", "h2"], policies=[c.file_system_record("fs-1", {"enforces_tls": True})])
-    assert report["hosts_total"] == 2 and report["hosts_compliant"] == 1 and report["compliant"] is False
+    enforced = c.file_system_record("fs-1", {"enforces_tls": True})
+    report = rp.build([good], [enforced], ["h1", "h2"], {"mode": "converge"})
+    assert report["summary"]["hosts_total"] == 2 and report["summary"]["hosts_compliant"] == 1
+    assert report["compliant"] is False
     assert report["hosts"][1]["problems"] == [c.NO_RECORD]
-    report = c.fleet_report([good], ["h1"], policies=[c.file_system_record("fs-1", {"enforces_tls": False})])
-    assert report["compliant"] is False and report["policies_compliant"] == 0
-    lines = c.summary_lines(c.fleet_report([good], ["h1"], check_mode=True))
-    assert lines[0].startswith("EFS encryption in transit: COMPLIANT (check mode: predicted)")
-    assert "TLS proven via stunnel port 20529" in lines[-1]
-
-
-def test_summary_lines_of_audit_records():
-    """Audit records (efs_client_audit) carry wanted, kind, declared and severity instead of state."""
-    mounts = [
-        {
-            "file_system_id": "fs-1",
-            "path": "/a",
-            "kind": "efs_tls",
-            "tls": True,
-            "declared": True,
-            "wanted": "mounted",
-            "compliant": True,
-            "relay": "efs-proxy",
-            "port": 20049,
-            "reasons": [],
-        },
-        {
-            "file_system_id": None,
-            "path": "/home",
-            "kind": "not_efs",
-            "tls": False,
-            "declared": False,
-            "wanted": None,
-            "compliant": True,
-            "severity": "info",
-            "reasons": [],
-        },
-        {
-            "file_system_id": "fs-2",
-            "path": "/data",
-            "kind": "efs_plain",
-            "tls": False,
-            "declared": False,
-            "wanted": None,
-            "compliant": False,
-            "severity": "fail",
-            "reasons": ["undeclared EFS mount without TLS"],
-        },
-        {
-            "file_system_id": "fs-2",
-            "path": "/w",
-            "kind": "efs_plain",
-            "tls": False,
-            "declared": False,
-            "wanted": None,
-            "compliant": True,
-            "severity": "warn",
-            "reasons": ["undeclared EFS mount without TLS"],
-        },
-    ]
-    host = {"host": "h1", "compliant": False, "mounts": mounts, "problems": []}
-    lines = c.summary_lines(c.fleet_report([host], ["h1"]))
-    assert lines[-4] == "  fs-1 /a: TLS proven via efs-proxy port 20049"
-    assert lines[-3] == "  None /home: ok (not_efs), undeclared"
-    assert lines[-2] == "  fs-2 /data: NOT COMPLIANT, undeclared; undeclared EFS mount without TLS"
-    assert lines[-1] == "  fs-2 /w: WARNING, undeclared; undeclared EFS mount without TLS"
-
-
-@pytest.mark.parametrize(
-    "verdict, drift, error, compliant",
-    [
-        ({"enforces_tls": True}, False, None, True),
-        ({"enforces_tls": True}, None, None, True),  # drift unknown: nothing desired to compare with
-        ({"enforces_tls": True}, True, None, False),
-        ({"enforces_tls": True}, False, "AccessDenied", False),
-        ({"enforces_tls": None}, False, None, False),
-        ({"enforces_tls": False}, False, None, False),
-    ],
-)
-def test_file_system_rule_takes_drift_and_errors(verdict, drift, error, compliant):
-    assert c.file_system_compliant(verdict, drift, error) is compliant
-    record = c.file_system_record("fs-12345678", verdict, error=error, drift=drift)
-    assert record["compliant"] is compliant
-    assert (c.DRIFT_REASON in record["reasons"]) is bool(drift)
+    report = rp.build([good], [c.file_system_record("fs-1", {"enforces_tls": False})], ["h1"], {"mode": "converge"})
+    assert report["compliant"] is False and report["summary"]["policies_compliant"] == 0
+    report = rp.build([good], [], ["h1"], {"mode": "converge", "check_mode": True})
+    assert report["compliant"] is True and report["check_mode"] is True
+    assert rp.headline(report).startswith("EFS encryption in transit: COMPLIANT (check mode)")
+    assert report["hosts"][0]["mounts"][0]["kind"] == "efs_tls"
 
 
 def test_policy_record_with_drift_is_not_compliant():
@@ -195,5 +125,5 @@ def test_a_record_is_compliant_only_when_the_host_rule_agrees():
     assert c.record_compliant({"problems": [], "mounts": mounts}) is False
     # The fleet counts a record that says compliant but has a failing mount as not compliant.
     claimed = {"host": "h1", "compliant": True, "problems": [], "mounts": [{"path": "/x", "compliant": False}]}
-    report = c.fleet_report([claimed], ["h1"])
-    assert report["compliant"] is False and report["hosts_compliant"] == 0
+    report = rp.build([claimed], [], ["h1"])
+    assert report["compliant"] is False and report["summary"]["hosts_compliant"] == 0

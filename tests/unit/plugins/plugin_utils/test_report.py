@@ -454,20 +454,21 @@ def _role_records():
 
 @pytest.mark.parametrize("policy_ids", [[], ["fs-12345678"], ["fs-12345678", "fs-eeeeeeee"], None])
 @pytest.mark.parametrize("hosts", [["r1"], ["r1", "r2"], ["r1", "r3", "r4"], ["r1", "missing"], ["web1", "web2"]])
-def test_report_and_fleet_summary_decide_alike(fleet, hosts, policy_ids):
-    """The same host records and policy entries through both paths: the same verdicts everywhere."""
+def test_report_decides_by_the_one_rule(fleet, hosts, policy_ids):
+    """The role's and the audit's records (both go through efs_report): every verdict is _compliance's."""
     records = {r["host"]: r for r in _role_records() + fleet}
     entries = _policy_entries()
     policies = [e for e in entries if policy_ids is None or e["file_system_id"] in policy_ids]
     present = [records[h] for h in hosts if h in records]
-    summary = c.fleet_report([records.get(h) for h in hosts], hosts, policies)
     doc = rp.build(present, policies, hosts, META)
-    assert doc["compliant"] is summary["compliant"]
-    assert {h["host"]: h["compliant"] for h in doc["hosts"]} == {h["host"]: h["compliant"] for h in summary["hosts"]}
-    assert doc["summary"]["hosts_compliant"] == summary["hosts_compliant"]
-    assert doc["summary"]["policies_compliant"] == summary["policies_compliant"]
+    expected_hosts = {h: (c.record_compliant(records[h]) if h in records else False) for h in hosts}
+    assert {h["host"]: h["compliant"] for h in doc["hosts"]} == expected_hosts
+    assert doc["summary"]["hosts_compliant"] == sum(expected_hosts.values())
     verdicts = {f["file_system_id"]: f["policy"]["compliant"] for f in doc["file_systems"] if f["policy"]["checked"]}
     assert verdicts == {p["file_system_id"]: p["compliant"] for p in policies}
+    assert doc["summary"]["policies_compliant"] == sum(1 for p in policies if p["compliant"])
+    assert doc["compliant"] is (all(expected_hosts.values()) and all(f["compliant"] for f in doc["file_systems"]))
+    assert doc["compliant"] is False or all(p["compliant"] for p in policies)
 
 
 def test_policy_entry_and_efs_policy_report_and_the_rule_agree():
