@@ -71,13 +71,23 @@ def read_config(module, path):
         return True, {}, str(exc)
 
 
-def stunnel_facts(module, names):
-    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": False, "ocsp_aia": False}
-    if stunnel["path"]:
+def stunnel_facts(module, names, probe=True):
+    """The stunnel binary and, when probe, what its -help says it supports. Unprobed, version,
+    check_host and ocsp_aia are null (unknown): nothing relays through it, so they decide nothing."""
+    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": None, "ocsp_aia": None}
+    if stunnel["path"] and probe:
         # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
         _rc, out, err = module.run_command([stunnel["path"], "-help"])
         stunnel.update(_helper.parse_stunnel_help((out or "") + "\n" + (err or "")))
+    elif probe:
+        stunnel.update(check_host=False, ocsp_aia=False)
     return stunnel
+
+
+def needs_stunnel(relay, ocsp, mounts=None):
+    """Whether anything relays through stunnel: the chosen relay, OCSP (efs-proxy hands those mounts
+    to stunnel) or a wanted mount that names it."""
+    return relay != "efs-proxy" or bool(ocsp) or any((m or {}).get("relay") == "stunnel" for m in mounts or [])
 
 
 def watchdog_facts(module, unit):
@@ -143,9 +153,14 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
     check_hostname = settings["check_hostname"] if p["check_hostname"] is None else p["check_hostname"]
     ocsp = settings["ocsp"] if p["ocsp"] is None else p["ocsp"]
 
-    stunnel = stunnel_facts(module, p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]))
     efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))
     choice = _helper.choose_relay(p["relay"], _helper.parse_version(version), efs_proxy, ocsp)
+    # One stunnel start less on an efs-proxy host (a second on a slow host), where -help decides nothing.
+    stunnel = stunnel_facts(
+        module,
+        p["stunnel_names"] or (layout.stunnel_names if layout else ["stunnel"]),
+        probe=needs_stunnel(choice.relay, ocsp, p.get("mounts")),
+    )
     problems = [choice.problem] if choice.problem else []
     if config_error:
         problems.append("%s: %s" % (p["config_path"], config_error))

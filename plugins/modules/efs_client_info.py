@@ -16,7 +16,7 @@ description:
     C(efs-utils.conf), the stunnel binary with its version and whether it supports C(checkHost)
     and C(OCSPaia), whether C(efs-proxy) is present, which TLS relay mounts will use, and the
     state of the C(amazon-efs-mount-watchdog) service.
-  - Each fact is read once; one package query, one C(stunnel -help), one C(systemctl show).
+  - Each fact is read once; one package query, one C(systemctl show), and C(stunnel -help) when stunnel relays.
   - Safe on a host where nothing is installed yet; missing pieces are reported as absent.
   - On request, in the same execution, what a caller needs to decide whether anything must change; the host's OS
     facts (O(gather_os)), the CA bundle's checksum and attributes (O(ca_file)), whether
@@ -157,14 +157,18 @@ stunnel:
       type: str
       sample: /usr/bin/stunnel
     version:
-      description: Version from C(stunnel -help).
+      description:
+        - Version from C(stunnel -help).
+        - C(stunnel -help) runs only when something relays through stunnel (the chosen relay is stunnel, OCSP is on,
+          or a wanted mount names C(relay=stunnel)); otherwise RV(stunnel.version), RV(stunnel.check_host) and
+          RV(stunnel.ocsp_aia) are null (not read).
       type: str
       sample: "5.68"
     check_host:
-      description: Whether it supports C(checkHost) (hostname verification).
+      description: Whether it supports C(checkHost) (hostname verification); null when not read.
       type: bool
     ocsp_aia:
-      description: Whether it supports C(OCSPaia).
+      description: Whether it supports C(OCSPaia); null when not read.
       type: bool
 efs_proxy:
   description: Path of C(efs-proxy), or null.

@@ -10,6 +10,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _client_facts
 from ansible_collections.aws_efs.transit.plugins.modules import efs_client_info as mod
 
 HELP_OLD = "stunnel 4.56 on x86_64-redhat-linux-gnu platform\nCAfile                 = certificate authority file\n"
@@ -81,6 +82,41 @@ def test_installed_host_one_call_per_fact(tmp_path, run):
     assert res["problems"] == []
     # dpkg-query, stunnel -help, systemctl show: once each; no mount.efs --version needed.
     assert [c[0] for c in host.commands] == ["/usr/bin/dpkg-query", "/usr/bin/stunnel", "/bin/systemctl"]
+
+
+@pytest.mark.parametrize("ocsp", [False, True])
+def test_stunnel_runs_only_when_it_relays(tmp_path, run, ocsp):
+    """efs-proxy relays: stunnel -help decides nothing and is not started, unless OCSP hands mounts to stunnel."""
+    proxy = tmp_path / "efs-proxy"
+    proxy.write_text("")
+    host = FakeHost(
+        bins={"dpkg-query": "/usr/bin/dpkg-query", "stunnel": "/usr/bin/stunnel", "systemctl": "/bin/systemctl"},
+        outputs={
+            "/usr/bin/dpkg-query": (0, "install ok installed\t3.2.0-1", ""),
+            "/usr/bin/stunnel -help": (1, "", HELP_NEW),
+            "/bin/systemctl show": (0, "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", ""),
+        },
+    )
+    res = run(
+        host,
+        config_path=str(tmp_path / "missing.conf"),
+        mount_helper_paths=[str(tmp_path / "mount.efs")],
+        efs_proxy_paths=[str(proxy)],
+        version="3.2.0",
+        ocsp=ocsp,
+    )
+    # OCSP: the helper relays those mounts through stunnel, so auto chooses it.
+    assert res["relay"] == ("stunnel" if ocsp else "efs-proxy") and res["problems"] == []
+    assert ("/usr/bin/stunnel" in [c[0] for c in host.commands]) is ocsp
+    assert res["stunnel"]["path"] == "/usr/bin/stunnel"
+    assert res["stunnel"]["check_host"] is (True if ocsp else None)
+
+
+def test_a_mount_that_names_stunnel_needs_it():
+    assert _client_facts.needs_stunnel("efs-proxy", False) is False
+    assert _client_facts.needs_stunnel("efs-proxy", False, [{"path": "/a"}, {"path": "/b", "relay": "stunnel"}])
+    assert _client_facts.needs_stunnel("stunnel", False) and _client_facts.needs_stunnel(None, False)
+    assert _client_facts.needs_stunnel("efs-proxy", True)
 
 
 def test_old_stunnel_is_a_problem_with_the_fix(tmp_path, run):
