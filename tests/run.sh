@@ -7,8 +7,15 @@ set -uo pipefail
 ALL_TIERS=(unit sanity matrix collection policy role-static guest adversarial repo)
 tiers=("$@"); [ "${#tiers[@]}" -gt 0 ] || tiers=("${ALL_TIERS[@]}")
 declare -a summary=()
-# Guests and the emulator never outlive the test run, whatever happens.
-trap 'bash "$REPO/tests/sandbox/sandbox.sh" down >/dev/null 2>&1 || true' EXIT
+# Guests and the emulator never outlive a run of the tiers that bring the sandbox up, whatever
+# happens; `tests/run.sh unit sanity` leaves a sandbox the user started (make demo) alone.
+SANDBOX_TIERS=" guest guest-smoke adversarial repo "
+for tier in "${tiers[@]}"; do
+  if [[ $SANDBOX_TIERS == *" $tier "* ]]; then
+    trap 'bash "$REPO/tests/sandbox/sandbox.sh" down >/dev/null 2>&1 || true' EXIT
+    break
+  fi
+done
 failed=0
 for tier in "${tiers[@]}"; do
   script="$REPO/tests/tiers/$tier.sh"
