@@ -81,7 +81,7 @@ def role_md(r):
         "(task start to result, SSH connection included): one module execution on a TCG guest costs seconds.\n",
         "Module executions on the host in the role's no-change run: "
         + ", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("module_tasks", []))
-        + ". Delegated to the controller (the report files): "
+        + ". Delegated to the controller (the fleet report: efs_report, an action plugin that starts no module): "
         + (", ".join(f"`{t.split(' : ', 1)[-1]}`" for t in r0.get("delegated_tasks", [])) or "none")
         + ". "
         + (
