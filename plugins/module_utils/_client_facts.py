@@ -141,7 +141,7 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
     package = p["package_name"] or (layout.package_name if layout else "amazon-efs-utils")
 
     package_format, version = package_version(module, package, p["package_format"])
-    mount_helper = _helper.first_existing(p["mount_helper_paths"] or _helper.candidates("mount.efs", layout))
+    mount_helper = _helper.find_binary(module, "mount.efs", layout, p["mount_helper_paths"])
     if version is None and mount_helper:
         # Installed by hand (make install, a copied tree): ask the helper itself.
         rc, out, err = module.run_command([mount_helper, "--version"])
@@ -153,7 +153,7 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
     check_hostname = settings["check_hostname"] if p["check_hostname"] is None else p["check_hostname"]
     ocsp = settings["ocsp"] if p["ocsp"] is None else p["ocsp"]
 
-    efs_proxy = _helper.first_existing(p["efs_proxy_paths"] or _helper.candidates("efs-proxy", layout))
+    efs_proxy = _helper.find_binary(module, "efs-proxy", layout, p["efs_proxy_paths"])
     choice = _helper.choose_relay(p["relay"], _helper.parse_version(version), efs_proxy, ocsp)
     # One stunnel start less on an efs-proxy host (a second on a slow host), where -help decides nothing.
     stunnel = stunnel_facts(
@@ -197,10 +197,13 @@ def read_info(module, p, os_release=_helper.OS_RELEASE):
     return info
 
 
-def judge_mounts(module, mounts, relay="auto", remediate=False, helper_version=None, paths=None):
-    """efs_tls_mount's check-mode result for every wanted mount (the role's efs_client_mounts), in order."""
+def judge_mounts(module, mounts, relay="auto", remediate=False, helper_version=None, paths=None, info=None):
+    """efs_tls_mount's check-mode result for every wanted mount (the role's efs_client_mounts), in order,
+    from one reading: the helper as `info` (read_info's result) found it, and one read of the mount table,
+    the state files and each fstab for all of them."""
     paths = paths or _mount_judge.DEFAULT_PATHS
+    reading = _mount_judge.Reading(module, paths, known=_mount_judge.known_helper(info) if info else None)
     return [
-        _mount_judge.judge_ahead(module, _mount_judge.mount_params(m, relay, remediate, helper_version), paths)
+        _mount_judge.judge_ahead(module, _mount_judge.mount_params(m, relay, remediate, helper_version), paths, reading)
         for m in mounts or []
     ]

@@ -389,6 +389,15 @@ def first_existing(paths):
     return None
 
 
+def find_binary(module, binary, layout=None, given=None):
+    """mount.efs or efs-proxy, the one rule every reader uses: the first of `given` that exists when the
+    caller names paths, else the layout's own place, the helper's search dirs, then $PATH (opt_dirs come
+    first in AnsibleModule.get_bin_path)."""
+    if given:
+        return first_existing(given)
+    return module.get_bin_path(binary, opt_dirs=candidate_dirs(binary, layout))
+
+
 def find_stunnel(module, names):
     """The stunnel binary the helper would run (absolute names are used as they are)."""
     for name in names:

@@ -90,28 +90,77 @@ def mount_params(item, relay="auto", remediate=False, helper_version=None):
     return params
 
 
-class Helper(object):
-    """The installed helper: mount.efs, efs-proxy, its version (asked for lazily), OCSP in its config."""
+def known_helper(info):
+    """What efs_client_info's read_info found ({mount_efs, efs_proxy, version, ocsp}), for Helper."""
+    efs_utils = info.get("efs_utils") or {}
+    return {
+        "mount_efs": efs_utils.get("mount_helper"),
+        "efs_proxy": info.get("efs_proxy"),
+        "version": efs_utils.get("version"),
+        "ocsp": tls_settings(efs_utils.get("config") or {})["ocsp"],
+    }
 
-    def __init__(self, module, helper_version=None, paths=DEFAULT_PATHS):
+
+class Helper(object):
+    """The installed helper: mount.efs, efs-proxy, its version (asked for lazily), OCSP in its config.
+    known: what an earlier read of this execution found (known_helper), so the helper is looked for once."""
+
+    def __init__(self, module, helper_version=None, paths=DEFAULT_PATHS, known=None):
         self.module = module
-        layout = _helper.read_layout(paths.os_release)
-        self.mount_efs = module.get_bin_path("mount.efs", opt_dirs=_helper.candidate_dirs("mount.efs", layout))
-        self.efs_proxy = module.get_bin_path("efs-proxy", opt_dirs=_helper.candidate_dirs("efs-proxy", layout))
-        self.version_text = (
-            helper_version
-            or _helper.version_from_files(self.mount_efs)
-            or (_helper.version_from_dpkg(paths.dpkg_status) if self.mount_efs else None)
-        )
-        try:
-            config = conf.read(_files.read_text(paths.config_file) or "")
-        except conf.IniValueError:
-            config = {}
-        self.ocsp_config = tls_settings(config)["ocsp"]
+        if known is None:
+            layout = _helper.read_layout(paths.os_release)
+            mount_efs = _helper.find_binary(module, "mount.efs", layout)
+            known = {
+                "mount_efs": mount_efs,
+                "efs_proxy": _helper.find_binary(module, "efs-proxy", layout),
+                "version": _helper.version_from_files(mount_efs)
+                or (_helper.version_from_dpkg(paths.dpkg_status) if mount_efs else None),
+                "ocsp": tls_settings(_read_config(paths.config_file))["ocsp"],
+            }
+        self.mount_efs = known["mount_efs"]
+        self.efs_proxy = known["efs_proxy"]
+        self.version_text = helper_version or known["version"]
+        self.ocsp_config = known["ocsp"]
 
     def ask_version(self):
         rc, out, _err = self.module.run_command([self.mount_efs, "--version"])
         self.version_text = _helper.parse_helper_version_output(out) if rc == 0 else None
+
+
+def _read_config(path):
+    try:
+        return conf.read(_files.read_text(path) or "")
+    except conf.IniValueError:
+        return {}
+
+
+class Reading(object):
+    """One execution's reads, shared by every mount it judges (efs_client_info's judge_mounts): the helper,
+    the mount table, the helper's state files and each fstab, each read once when first asked for."""
+
+    def __init__(self, module, paths=DEFAULT_PATHS, known=None):
+        self.module, self.paths, self.known = module, paths, known
+        self._helpers, self._fstabs, self._mounts, self._states = {}, {}, None, None
+
+    def helper(self, helper_version):
+        if helper_version not in self._helpers:
+            self._helpers[helper_version] = Helper(self.module, helper_version, self.paths, self.known)
+        return self._helpers[helper_version]
+
+    def fstab(self, path):
+        if path not in self._fstabs:
+            self._fstabs[path] = _files.read_text(path)
+        return self._fstabs[path]
+
+    def mounts(self):
+        if self._mounts is None:
+            self._mounts = _proof.read_mountinfo(self.paths.proc_root)
+        return self._mounts
+
+    def states(self):
+        if self._states is None:
+            self._states = _proof.read_state_files(self.paths.state_dir)
+        return self._states
 
 
 def desired_options(spec, helper):
@@ -130,9 +179,9 @@ def desired_options(spec, helper):
     return mp.options_for(spec, _helper.parse_version(helper.version_text), helper.efs_proxy, helper.ocsp_config)
 
 
-def prove(spec, paths=DEFAULT_PATHS, mounts=None):
+def prove(spec, paths=DEFAULT_PATHS, mounts=None, states=None):
     mounts = _proof.read_mountinfo(paths.proc_root) if mounts is None else mounts
-    states = _proof.read_state_files(paths.state_dir)
+    states = _proof.read_state_files(paths.state_dir) if states is None else states
     return _proof.prove(
         spec.fs_id,
         spec.path,
@@ -146,11 +195,11 @@ def prove(spec, paths=DEFAULT_PATHS, mounts=None):
     )
 
 
-def read_helper(module, spec, state, result, paths=DEFAULT_PATHS, helper_version=None):
+def read_helper(module, spec, state, result, paths=DEFAULT_PATHS, helper_version=None, reading=None):
     """(helper facts, fstab options, option error) for the states that write or judge the fstab line."""
     if state not in mp.STATES_WITH_OPTIONS:
         return None, None, None
-    helper = Helper(module, helper_version, paths)
+    helper = reading.helper(helper_version) if reading else Helper(module, helper_version, paths)
     options = option_error = None
     try:
         options, choice = desired_options(spec, helper)
@@ -165,10 +214,11 @@ def read_helper(module, spec, state, result, paths=DEFAULT_PATHS, helper_version
     return helper, options, option_error
 
 
-def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False):
+def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False, reading=None):
     """efs_tls_mount's reading and planning for validated `params`: a Judged, or JudgeError.
 
     Judged.result is what efs_tls_mount returns in check mode, and on a run that changes nothing.
+    reading: a Reading shared with the other mounts of the same execution (judge_ahead), else all is read here.
     """
     state = params["state"]
     try:
@@ -180,11 +230,17 @@ def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False):
         raise JudgeError("mount_timeout must be 0 (no limit) or more")
 
     result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
-    helper, options, option_error = read_helper(module, spec, state, result, paths, params["helper_version"])
-    fstab_text = _files.read_text(fstab_path)
+    helper, options, option_error = read_helper(module, spec, state, result, paths, params["helper_version"], reading)
+    fstab_text = reading.fstab(fstab_path) if reading else _files.read_text(fstab_path)
     try:
-        mounts = [] if state == "present" else _proof.read_mountinfo(paths.proc_root)
-        proof = _proof.empty_proof(spec.fs_id, spec.path) if state == "present" else prove(spec, paths, mounts)
+        if state == "present":
+            mounts, proof = [], _proof.empty_proof(spec.fs_id, spec.path)
+        elif reading:
+            mounts = reading.mounts()
+            proof = prove(spec, paths, mounts, reading.states())
+        else:
+            mounts = _proof.read_mountinfo(paths.proc_root)
+            proof = prove(spec, paths, mounts)
     except OSError as e:
         raise JudgeError("cannot read the mount table (%s): this module needs Linux /proc" % e, result) from None
 
@@ -210,14 +266,14 @@ def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False):
     return Judged(result, spec, the_plan, helper, options, fstab_path, fstab_text, warnings)
 
 
-def judge_ahead(module, params, paths=DEFAULT_PATHS):
+def judge_ahead(module, params, paths=DEFAULT_PATHS, reading=None):
     """The result efs_tls_mount would return in check mode for `params` (a dict of its options, not yet
     validated), as a loop item's result: failed with msg when it would fail."""
     validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(params)
     if validated.error_messages:
         return {"changed": False, "failed": True, "msg": "; ".join(validated.error_messages)}
     try:
-        judged = judge(module, validated.validated_parameters, paths, check_mode=True)
+        judged = judge(module, validated.validated_parameters, paths, check_mode=True, reading=reading)
     except JudgeError as e:
         return dict(e.result, changed=False, failed=True, msg=e.msg)
     except OSError as e:

@@ -321,7 +321,9 @@ def main():
         )
     if p["mounts"] is not None:
         version = result["efs_utils"]["version"]
-        result["mounts"] = _client_facts.judge_mounts(module, p["mounts"], p["relay"], p["remediate"], version, PATHS)
+        result["mounts"] = _client_facts.judge_mounts(
+            module, p["mounts"], p["relay"], p["remediate"], version, PATHS, info=result
+        )
     module.exit_json(changed=False, **result)
 
 

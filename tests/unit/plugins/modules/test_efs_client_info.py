@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -155,6 +156,7 @@ def test_fresh_host_reports_absent_without_failing(tmp_path, run):
 
 # ---------------------------------------------------------------- read everything: OS, CA, config, mounts judged ahead
 
+from ansible_collections.aws_efs.transit.plugins.module_utils import _files  # noqa: E402
 from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judge  # noqa: E402
 from ansible_collections.aws_efs.transit.plugins.module_utils import _proof  # noqa: E402
 from ansible_collections.aws_efs.transit.plugins.modules import efs_tls_mount  # noqa: E402
@@ -220,6 +222,45 @@ def test_each_mount_is_judged_as_efs_tls_mount_would_in_check_mode(
     # The very result a check run of efs_tls_mount returns (changed: what a real run would change).
     assert judged == want
     assert "proof" in judged and set(judged["proof"]) >= {"compliant", "reasons", "tls"}
+
+
+def test_many_mounts_are_judged_from_one_reading(tmp_path, monkeypatch, capsys):
+    """Ten mounts: the mount table, the state files and the fstab are read once, the helper is the one
+    efs_client_info found (mount_helper_paths) and nothing looks for it again; each result is still
+    efs_tls_mount's."""
+    host = Host(tmp_path, "v2_stunnel", fstab=FOREIGN + b"\nfs-12345678:/\t/mnt/efs\tefs\tstunnel,tls,_netdev\n")
+    _point_at(monkeypatch, host)
+    reads = {"mountinfo": 0, "states": 0, "fstab": 0, "bin": []}
+    real_mountinfo, real_states, real_text = _proof.read_mountinfo, _proof.read_state_files, _files.read_text
+
+    def count(key, real):
+        def wrapped(*args, **kwargs):
+            # The fixture's stand-in for the path probe (Host.probe) reads the table too; the real probe does not.
+            reads[key] += sys._getframe(1).f_code.co_name != "probe"
+            return real(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(_proof, "read_mountinfo", count("mountinfo", real_mountinfo))
+    monkeypatch.setattr(_proof, "read_state_files", count("states", real_states))
+
+    def read_text(path):
+        reads["fstab"] += path == str(host.fstab)
+        return real_text(path)
+
+    monkeypatch.setattr(_files, "read_text", read_text)
+    monkeypatch.setattr(
+        basic.AnsibleModule,
+        "get_bin_path",
+        lambda self, name, required=False, opt_dirs=None: reads["bin"].append(name) or host.bins.get(name),
+    )
+    mount = {"file_system_id": "fs-12345678", "path": "/mnt/efs", "fstab": str(host.fstab)}
+    got = _call(mod, {"mounts": [mount] * 10, "mount_helper_paths": [str(host.mount_efs)], "version": "3.2.0"}, capsys)
+    assert reads["mountinfo"] == 1 and reads["states"] == 1 and reads["fstab"] == 1
+    # The helper efs_client_info found (mount_helper_paths) is the one the mounts are judged with.
+    assert "mount.efs" not in reads["bin"]
+    want = _call(efs_tls_mount, dict(mount, _ansible_check_mode=True, helper_version="3.2.0"), capsys)
+    assert [dict(m, warnings=None) for m in got["mounts"]] == [dict(want, warnings=None)] * 10
 
 
 def test_mount_params_are_the_roles_loop_parameters():
