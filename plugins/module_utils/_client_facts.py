@@ -42,8 +42,11 @@ INFO_ARGUMENT_SPEC = dict(
 )
 
 
-def package_version(module, name, package_format):
-    """(format, installed version or None) from one dpkg-query or rpm call."""
+def package_version(module, name, package_format, dpkg_status=_helper.DPKG_STATUS):
+    """(format, installed version or None): from dpkg's status file where there is one (a read, no
+    process: dpkg-query would parse the same file), else from one dpkg-query or rpm call."""
+    if package_format in ("auto", "deb") and os.path.isfile(dpkg_status):
+        return "deb", _helper.version_from_dpkg(dpkg_status, name)
     if package_format in ("auto", "deb"):
         dpkg = module.get_bin_path("dpkg-query")
         if dpkg:
@@ -135,12 +138,12 @@ def config_plan(path, settings, regional=None, region=None):
     return dict(out, changed=after != before, changes=changes, regional_section=section)
 
 
-def read_info(module, p, os_release=_helper.OS_RELEASE):
+def read_info(module, p, os_release=_helper.OS_RELEASE, dpkg_status=_helper.DPKG_STATUS):
     """efs_client_info's base result (no `changed`) for the INFO_ARGUMENT_SPEC parameters p."""
     layout = _helper.LAYOUTS.get(p["layout"]) or _helper.read_layout(os_release)
     package = p["package_name"] or (layout.package_name if layout else "amazon-efs-utils")
 
-    package_format, version = package_version(module, package, p["package_format"])
+    package_format, version = package_version(module, package, p["package_format"], dpkg_status)
     mount_helper = _helper.find_binary(module, "mount.efs", layout, p["mount_helper_paths"])
     if version is None and mount_helper:
         # Installed by hand (make install, a copied tree): ask the helper itself.

@@ -201,6 +201,25 @@ def version_from_files(mount_efs):
     return None
 
 
+def dpkg_stanza_version(text, package):
+    """Installed version of `package` in the text of dpkg's status file, as `dpkg-query -W` says it;
+    None when it is absent or not fully installed ("deinstall ok config-files", "half-installed").
+    A substring search, not a parse of every stanza: the file lists every package of the host."""
+    needle = "Package: %s\n" % package
+    start = 0 if text.startswith(needle) else text.find("\n" + needle)
+    while start != -1:
+        end = text.find("\n\n", start + 1)
+        fields = {}
+        for line in text[start : len(text) if end == -1 else end].splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not line[:1].isspace():
+                fields[key] = value.strip()
+        if fields.get("Status", "").split()[-1:] == ["installed"] and fields.get("Version"):
+            return fields["Version"]
+        start = -1 if end == -1 else text.find("\n" + needle, end)
+    return None
+
+
 def version_from_dpkg(status_file, package="amazon-efs-utils"):
     """Installed version of `package` from dpkg's status file (a read, no process), as dpkg says it."""
     try:
@@ -208,14 +227,7 @@ def version_from_dpkg(status_file, package="amazon-efs-utils"):
             text = f.read().decode("utf-8", "replace")
     except OSError:
         return None
-    for stanza in text.split("\n\n"):
-        if re.search(r"^Package:\s*%s\s*$" % re.escape(package), stanza, re.M) and re.search(
-            r"^Status:.*\binstalled\s*$", stanza, re.M
-        ):
-            m = re.search(r"^Version:\s*(\S+)", stanza, re.M)
-            if m:
-                return m.group(1)
-    return None
+    return dpkg_stanza_version(text, package)
 
 
 # ---------------------------------------------------------------- capabilities

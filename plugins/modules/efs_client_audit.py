@@ -204,6 +204,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils._files import read
 
 FACTS = {"proc_root": _proof.PROC_ROOT, "state_dir": _proof.STATE_DIR, "log_dir": _proof.LOG_DIR}
 OS_RELEASE = _helper.OS_RELEASE
+DPKG_STATUS = _helper.DPKG_STATUS
 
 
 def _read_config(path):
@@ -248,7 +249,7 @@ def main():
     for rec in records:
         if rec["severity"] == "warn":
             module.warn("%s: %s" % (rec["path"], "; ".join(rec["reasons"])))
-    extra = {"info": _client_facts.read_info(module, p, OS_RELEASE)} if p["info"] else {}
+    extra = {"info": _client_facts.read_info(module, p, OS_RELEASE, DPKG_STATUS)} if p["info"] else {}
     module.exit_json(
         changed=False,
         mounts=records,

@@ -16,7 +16,8 @@ description:
     C(efs-utils.conf), the stunnel binary with its version and whether it supports C(checkHost)
     and C(OCSPaia), whether C(efs-proxy) is present, which TLS relay mounts will use, and the
     state of the C(amazon-efs-mount-watchdog) service.
-  - Each fact is read once; one package query, one C(systemctl show), and C(stunnel -help) when stunnel relays.
+  - Each fact is read once; the package version from dpkg's status file (else one C(dpkg-query) or C(rpm -q)), one
+    C(systemctl show), and C(stunnel -help) when stunnel relays.
   - Safe on a host where nothing is installed yet; missing pieces are reported as absent.
   - On request, in the same execution, what a caller needs to decide whether anything must change; the host's OS
     facts (O(gather_os)), the CA bundle's checksum and attributes (O(ca_file)), whether
@@ -290,6 +291,7 @@ from ansible_collections.aws_efs.transit.plugins.module_utils import _mount_judg
 
 # Module-level so unit tests can point them at fixtures (PATHS: where mounts are judged, as efs_tls_mount reads).
 OS_RELEASE = _helper.OS_RELEASE
+DPKG_STATUS = _helper.DPKG_STATUS
 PATHS = _mount_judge.DEFAULT_PATHS
 
 ARGUMENT_SPEC = dict(
@@ -311,7 +313,7 @@ ARGUMENT_SPEC = dict(
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     p = module.params
-    result = _client_facts.read_info(module, p, OS_RELEASE)
+    result = _client_facts.read_info(module, p, OS_RELEASE, DPKG_STATUS)
     if p["ca_file"]:
         result["ca_file"] = _client_facts.file_facts(module, p["ca_file"]["path"])
     if p["config_settings"]:

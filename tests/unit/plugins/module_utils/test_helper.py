@@ -277,6 +277,25 @@ def test_removed_package_in_dpkg_status_does_not_count(tmp_path):
     assert cf.parse_version(cf.version_from_dpkg(str(status))) == (1, 36, 0)
 
 
+@pytest.mark.parametrize(
+    "status, version",
+    [
+        ("install ok installed", "3.2.0-1"),
+        ("deinstall ok config-files", None),
+        ("install ok half-installed", None),
+        ("purge ok not-installed", None),
+        ("install reinstreq half-configured", None),
+    ],
+)
+def test_only_an_installed_package_has_a_version(status, version):
+    text = "Package: amazon-efs-utils\nStatus: %s\nVersion: 3.2.0-1\n\nPackage: x\n" % status
+    assert cf.dpkg_stanza_version(text, "amazon-efs-utils") == version
+    # The name must match whole: amazon-efs-utils-extra is another package.
+    other = "Package: amazon-efs-utils-extra\nStatus: install ok installed\nVersion: 9\n"
+    assert cf.dpkg_stanza_version(other, "amazon-efs-utils") is None
+    assert cf.dpkg_stanza_version(other + "\n" + text, "amazon-efs-utils") == version
+
+
 def test_version_from_files_reads_v3_layout(tmp_path):
     (tmp_path / "efs_utils_common").mkdir()
     (tmp_path / "efs_utils_common" / "constants.py").write_text('import re\nVERSION = "3.2.0"\n')

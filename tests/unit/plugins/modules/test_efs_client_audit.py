@@ -72,6 +72,7 @@ def test_info_returns_efs_client_info_facts_in_the_same_execution(run, monkeypat
 
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: None)
     monkeypatch.setattr(mod, "OS_RELEASE", "/nonexistent/os-release")
+    monkeypatch.setattr(mod, "DPKG_STATUS", "/nonexistent/dpkg-status")
     out = run(undeclared="ignore", info=True, gather_os=True, version="3.2.0", mount_helper_paths=["/nonexistent"])
     info = out["info"]
     assert set(info) >= {"efs_utils", "stunnel", "efs_proxy", "relay", "problems", "watchdog", "os"}

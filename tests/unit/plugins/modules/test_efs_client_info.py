@@ -39,6 +39,8 @@ class FakeHost(object):
 def run(monkeypatch, capsys):
     def _run(host, **params):
         monkeypatch.setattr(mod, "OS_RELEASE", "/nonexistent/os-release")
+        # No dpkg status file unless the test writes one: the package query then asks dpkg-query or rpm.
+        monkeypatch.setattr(mod, "DPKG_STATUS", params.pop("_dpkg_status", "/nonexistent/dpkg-status"))
         monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
         monkeypatch.setattr(
             basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: host.bins.get(name)
@@ -83,6 +85,20 @@ def test_installed_host_one_call_per_fact(tmp_path, run):
     assert res["problems"] == []
     # dpkg-query, stunnel -help, systemctl show: once each; no mount.efs --version needed.
     assert [c[0] for c in host.commands] == ["/usr/bin/dpkg-query", "/usr/bin/stunnel", "/bin/systemctl"]
+
+
+def test_a_debian_host_reads_dpkgs_status_file_and_runs_no_dpkg_query(tmp_path, run):
+    status = tmp_path / "status"
+    status.write_text(
+        "Package: amazon-efs-utils-extra\nStatus: install ok installed\nVersion: 9.9\n\n"
+        "Package: amazon-efs-utils\nStatus: install ok installed\nArchitecture: all\nVersion: 3.2.0-1\n"
+        "Description: the helper\n multi-line: text\n\nPackage: stunnel4\nStatus: install ok installed\n"
+    )
+    host = FakeHost(bins={"dpkg-query": "/usr/bin/dpkg-query"}, outputs={})
+    res = run(host, _dpkg_status=str(status), config_path=str(tmp_path / "none.conf"), version="3.2.0")
+    assert res["efs_utils"]["version"] == "3.2.0-1" and res["efs_utils"]["package_format"] == "deb"
+    assert res["efs_utils"]["version_ok"] is True
+    assert "/usr/bin/dpkg-query" not in [c[0] for c in host.commands]
 
 
 @pytest.mark.parametrize("ocsp", [False, True])
@@ -181,6 +197,7 @@ def _point_at(monkeypatch, host):
     ):
         monkeypatch.setattr(efs_tls_mount, name, value)
     monkeypatch.setattr(mod, "PATHS", efs_tls_mount.paths())
+    monkeypatch.setattr(mod, "DPKG_STATUS", str(host.dpkg_status))
     monkeypatch.setattr(_proof, "probe_path", host.probe)
     monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: host.run_command(cmd, **kw))
     monkeypatch.setattr(
