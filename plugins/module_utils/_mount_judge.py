@@ -199,7 +199,7 @@ def read_helper(module, spec, state, result, paths=DEFAULT_PATHS, helper_version
     """(helper facts, fstab options, option error) for the states that write or judge the fstab line."""
     if state not in mp.STATES_WITH_OPTIONS:
         return None, None, None
-    helper = reading.helper(helper_version) if reading else Helper(module, helper_version, paths)
+    helper = (reading or Reading(module, paths)).helper(helper_version)
     options = option_error = None
     try:
         options, choice = desired_options(spec, helper)
@@ -218,7 +218,7 @@ def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False, rea
     """efs_tls_mount's reading and planning for validated `params`: a Judged, or JudgeError.
 
     Judged.result is what efs_tls_mount returns in check mode, and on a run that changes nothing.
-    reading: a Reading shared with the other mounts of the same execution (judge_ahead), else all is read here.
+    reading: a Reading shared with the other mounts of the same execution (judge_ahead), else a new one.
     """
     state = params["state"]
     try:
@@ -230,17 +230,15 @@ def judge(module, params, paths=DEFAULT_PATHS, check_mode=False, diff=False, rea
         raise JudgeError("mount_timeout must be 0 (no limit) or more")
 
     result = {"changed": False, "fstab_changed": False, "mount_changed": False, "actions": []}
+    reading = reading or Reading(module, paths)
     helper, options, option_error = read_helper(module, spec, state, result, paths, params["helper_version"], reading)
-    fstab_text = reading.fstab(fstab_path) if reading else _files.read_text(fstab_path)
+    fstab_text = reading.fstab(fstab_path)
     try:
         if state == "present":
             mounts, proof = [], _proof.empty_proof(spec.fs_id, spec.path)
-        elif reading:
+        else:
             mounts = reading.mounts()
             proof = prove(spec, paths, mounts, reading.states())
-        else:
-            mounts = _proof.read_mountinfo(paths.proc_root)
-            proof = prove(spec, paths, mounts)
     except OSError as e:
         raise JudgeError("cannot read the mount table (%s): this module needs Linux /proc" % e, result) from None
 
