@@ -15,6 +15,8 @@ import posixpath
 import re
 from collections import namedtuple
 
+from ansible_collections.aws_efs.transit.plugins.module_utils._os_facts import parse_os_release
+
 # Shared by every layout (the helper's own constants).
 STATE_DIR = "/var/run/efs"
 LOG_DIR = "/var/log/amazon/efs"
@@ -67,11 +69,7 @@ def layout_name(distribution, major_version, os_family):
 
 def layout_from_os_release(text):
     """The layout named by /etc/os-release (what a module sees on the host); None when unknown."""
-    values = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip("\"'")
+    values = parse_os_release(text)
     ids = [values.get("ID", "")] + values.get("ID_LIKE", "").split()
     ids = [i.lower() for i in ids if i]
     if "amzn" in ids:
