@@ -77,13 +77,13 @@ def read_config(module, path):
 def stunnel_facts(module, names, probe=True):
     """The stunnel binary and, when probe, what its -help says it supports. Unprobed, version,
     check_host and ocsp_aia are null (unknown): nothing relays through it, so they decide nothing."""
-    stunnel = {"path": _helper.find_stunnel(module, names), "version": None, "check_host": None, "ocsp_aia": None}
+    supported = False if probe else None  # no stunnel supports nothing; an unprobed one is unknown
+    stunnel = {"path": _helper.find_stunnel(module, names), "version": None}
+    stunnel.update(check_host=supported, ocsp_aia=supported)
     if stunnel["path"] and probe:
         # stunnel prints help and version to stderr and exits non-zero for -help on some builds.
         _rc, out, err = module.run_command([stunnel["path"], "-help"])
         stunnel.update(_helper.parse_stunnel_help((out or "") + "\n" + (err or "")))
-    elif probe:
-        stunnel.update(check_host=False, ocsp_aia=False)
     return stunnel
 
 
