@@ -53,19 +53,25 @@ def run(monkeypatch, capsys):
     return _run
 
 
+def installed_host(version):
+    """A Debian host with amazon-efs-utils `version` (as dpkg-query reports it), a stunnel 5.68 and the
+    watchdog enabled and running."""
+    return FakeHost(
+        bins={"dpkg-query": "/usr/bin/dpkg-query", "stunnel": "/usr/bin/stunnel", "systemctl": "/bin/systemctl"},
+        outputs={
+            "/usr/bin/dpkg-query": (0, "install ok installed\t%s" % version, ""),
+            "/usr/bin/stunnel -help": (1, "", HELP_NEW),
+            "/bin/systemctl show": (0, "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", ""),
+        },
+    )
+
+
 def test_installed_host_one_call_per_fact(tmp_path, run):
     conf = tmp_path / "efs-utils.conf"
     conf.write_text("[mount]\nregion = eu-west-1\nstunnel_check_cert_hostname = true\n")
     helper = tmp_path / "mount.efs"
     helper.write_text("")
-    host = FakeHost(
-        bins={"dpkg-query": "/usr/bin/dpkg-query", "stunnel": "/usr/bin/stunnel", "systemctl": "/bin/systemctl"},
-        outputs={
-            "/usr/bin/dpkg-query": (0, "install ok installed\t3.2.0~standin1", ""),
-            "/usr/bin/stunnel -help": (1, "", HELP_NEW),
-            "/bin/systemctl show": (0, "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", ""),
-        },
-    )
+    host = installed_host("3.2.0~standin1")
     res = run(
         host,
         config_path=str(conf),
@@ -106,14 +112,7 @@ def test_stunnel_runs_only_when_it_relays(tmp_path, run, ocsp):
     """efs-proxy relays: stunnel -help decides nothing and is not started, unless OCSP hands mounts to stunnel."""
     proxy = tmp_path / "efs-proxy"
     proxy.write_text("")
-    host = FakeHost(
-        bins={"dpkg-query": "/usr/bin/dpkg-query", "stunnel": "/usr/bin/stunnel", "systemctl": "/bin/systemctl"},
-        outputs={
-            "/usr/bin/dpkg-query": (0, "install ok installed\t3.2.0-1", ""),
-            "/usr/bin/stunnel -help": (1, "", HELP_NEW),
-            "/bin/systemctl show": (0, "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n", ""),
-        },
-    )
+    host = installed_host("3.2.0-1")
     res = run(
         host,
         config_path=str(tmp_path / "missing.conf"),
