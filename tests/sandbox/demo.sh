@@ -76,7 +76,7 @@ PY
 cat <<EOF
 
 Reports (JSON, Markdown, JUnit XML, SVG chart; written on the controller):
-$(find "$REPORT_DIR" -maxdepth 1 -type f | sort | sed 's/^/  /')
+$(find "$REPORT_DIR" -maxdepth 1 -type f ! -name ".*" | sort | sed 's/^/  /')
 Playbook output: $OUT/site.log
 
 Look around (the sandbox stays up):
